@@ -152,8 +152,10 @@ def sample_objects(cfg:SceneConfig, rng:np.random.Generator, split:str) -> list[
         for a, b in cfg.bias_pairs:
             for have, want in ((a, b), (b, a)):
                 if have in shapes and want not in shapes and rng.random() < cfg.bias_p:
-                    others = [i for i, s in enumerate(shapes) if s != have]
-                    if others: shapes[int(rng.choice(others))] = want
+                    # replace an object whose shape is not needed: not `have`, not part of a complete pair, or a duplicate
+                    keep = {have} | {x for pair in cfg.bias_pairs if set(pair) <= set(shapes) for x in pair}
+                    free = [i for i, s in enumerate(shapes) if s not in keep or shapes.count(s) > 1]
+                    if free: shapes[int(rng.choice(free))] = want
     objects, S = [], cfg.image_size
     for i, shape in enumerate(shapes):
         size = SIZES[int(rng.integers(0, 2))]
@@ -316,11 +318,15 @@ def propose_regions(cfg:SceneConfig, objects:list[dict], image:np.ndarray, rng:n
             boxes.append(_jitter(main, rng, S)); labels.append(label); scores.append(rng.uniform(0.5, 0.9))
     for _ in range(noise.false_boxes):
         boxes.append(_random_box(rng, S)); labels.append(int(rng.integers(background))); scores.append(rng.uniform(0.5, 0.9))
-    while len(boxes) < cfg.n_regions:
-        boxes.append(_random_box(rng, S)); labels.append(background); scores.append(rng.uniform(0.05, 0.45))
+    object_boxes = [o['box'] for o in objects]
+    while len(boxes) < cfg.n_regions:  # background: boxes that overlap no object much (IoU < 0.3), as a detector's
+        for _ in range(20):
+            box = _random_box(rng, S)
+            if box_iou(box, object_boxes).max() < 0.3: break
+        boxes.append(box); labels.append(background); scores.append(rng.uniform(0.05, 0.45))
     order = np.argsort(-np.array(scores), kind='stable')[:cfg.n_regions]
     boxes = np.array(boxes, np.float32)[order]
-    iou = box_iou(boxes, [o['box'] for o in objects])
+    iou = box_iou(boxes, object_boxes)
     object_ids = np.where(iou.max(1) >= cfg.iou_threshold, iou.argmax(1), -1)
     return dict(feat=region_features(image, boxes, cfg.crop_size), boxes=boxes,
                 class_ids=np.array(labels, np.int64)[order], scores=np.array(scores, np.float32)[order],
