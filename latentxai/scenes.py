@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_scenes.ipynb #589481dc
 from __future__ import annotations
-import dataclasses, hashlib, io, json, shutil, zipfile
+import dataclasses, hashlib, io, json, shutil, textwrap, zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -435,6 +435,6 @@ def show_scene(root:str|Path, # a benchmark folder
                 bbox=dict(fc='white', alpha=0.7, lw=0, pad=0.5))
     data = json.loads((root/'dataset_shapes.json').read_text())
     sents = next(i for i in data['images'] if i['filename'] == filename)['sentences']
-    ax.set_title('\n'.join(s['raw'] for s in sents), fontsize=6, loc='left')
+    ax.set_title('\n'.join(textwrap.fill(s['raw'], 60, subsequent_indent='  ') for s in sents), fontsize=6, loc='left')
     ax.axis('off')
     return ax
