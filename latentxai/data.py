@@ -105,11 +105,12 @@ def _sentence(s, where):
     tokens = s['tokens']
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
         raise DataFormatError(f"{where}: 'tokens' must be a list of strings, found {tokens!r:.80}")
-    tokens = [t for t in tokens if t.strip()]
     if not tokens: raise DataFormatError(f"{where}: empty caption (no tokens; raw={s.get('raw', '')!r})")
+    blank = [i for i, t in enumerate(tokens) if not t.strip()]
+    if blank: raise DataFormatError(f"{where}: blank tokens at positions {blank} in {tokens}")
     align = s.get('token_objects')
-    if align is not None and len(align) != len(s['tokens']):
-        raise DataFormatError(f"{where}: token_objects has {len(align)} entries for {len(s['tokens'])} tokens")
+    if align is not None and len(align) != len(tokens):
+        raise DataFormatError(f"{where}: token_objects has {len(align)} entries for {len(tokens)} tokens")
     return Sentence(tokens, s.get('raw', ' '.join(tokens)), align)
 
 def read_karpathy(path:str|Path, # a Karpathy-format caption file (dataset_coco.json, dataset_flickr30k.json ...)
@@ -221,7 +222,7 @@ class CaptionDataset(Dataset):
                  image_dir:str|Path|None=None, # folder of the images (features='image')
                  feature_dir:str|Path|None=None, # folder of <stem>.npz region files (features='regions')
                  per_caption:bool=True, # one item per reference caption (training) or per image (evaluation)
-                 max_len:int=20, # longest caption in words
+                 max_len:int|None=None, # cut captions to this many words (None: keep every word)
                  image_size:int|None=None, # required image side (None: any)
                  n_regions:int|None=None, # required number of regions (None: any)
                  feat_dim:int|None=None, # required region feature size (None: any)
@@ -274,6 +275,7 @@ class CaptionDataset(Dataset):
 
 # %% ../nbs/02_data.ipynb #d0251d50
 _STACKED = ('image', 'regions', 'boxes', 'class_ids', 'object_ids')
+_LISTED = {'index': 'indices', 'filename': 'filenames'}  # per-item values kept as lists, under their batch name
 
 def collate(items:list[dict]) -> dict:
     "Batch a list of `CaptionDataset` items."
@@ -293,7 +295,7 @@ def collate(items:list[dict]) -> dict:
         batch['captions'] = torch.stack([torch.cat([it['caption'], it['caption'].new_zeros(L - len(it['caption']))]) for it in items])
         batch['lengths'] = torch.tensor([len(it['caption']) for it in items])
     for k in items[0]:
-        if k not in _STACKED and k != 'caption': batch[k if k.endswith('s') else k + 's'] = [it[k] for it in items]
+        if k not in _STACKED and k != 'caption': batch[_LISTED.get(k, k)] = [it[k] for it in items]
     return batch
 
 def make_loader(dataset:Dataset, batch_size:int=32, shuffle:bool=False, seed:int=0, num_workers:int=0) -> DataLoader:

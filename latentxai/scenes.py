@@ -403,7 +403,7 @@ def ensure_benchmark(cfg:SceneConfig=SceneConfig(), # what the benchmark should 
     "The folder of the benchmark `cfg`, generated only if it is missing or was made with another configuration."
     root = Path(root) if root else project_root()/'data'/f'shapes-{cfg.digest()}'
     config = root/'config.json'
-    if config.exists() and json.loads(config.read_text()) == cfg.to_dict() and (root/'dataset_shapes.json').exists():
+    if config.exists() and SceneConfig.from_dict(json.loads(config.read_text())) == cfg and (root/'dataset_shapes.json').exists():
         return root
     return generate_benchmark(cfg, root, **kwargs)
 

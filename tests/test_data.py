@@ -44,6 +44,7 @@ def test_real_format_round_trip(coco):
     regions = CaptionDataset(records, vocab, 'regions', feature_dir=root/'bu', n_regions=10, feat_dim=2048, per_caption=False)
     batch = collate([regions[0], regions[1]])
     assert batch['regions'].shape == (2, 10, 2048) and batch['region_mask'].all() and len(batch['references'][0]) == 2
+    assert batch['indices'] == [0, 1] and batch['filenames'] == names
     ent = read_entities(root/'entities.json')
     assert ent[names[0]]['person'].shape == (2, 4) and ent[names[0]]['horse'].tolist() == [[1, 2, 20, 30]]
 
@@ -74,6 +75,8 @@ def test_empty_caption_and_bad_records(tmp_path):
     p = tmp_path/'d.json'
     p.write_text(json.dumps(karpathy([image('x.jpg'), image('y.jpg', sents=[('a', 'dog'), ()])])))
     with pytest.raises(DataFormatError, match=r"images\[1\] \(y\.jpg\) sentence 1: empty caption"): read_karpathy(p)
+    p.write_text(json.dumps(karpathy([image('x.jpg', sents=[('a', ' ', 'dog')])])))
+    with pytest.raises(DataFormatError, match=r"x\.jpg\) sentence 0: blank tokens at positions \[1\]"): read_karpathy(p)
     p.write_text(json.dumps(karpathy([image('x.jpg', split='holdout')])))
     with pytest.raises(DataFormatError, match="split 'holdout'"): read_karpathy(p)
     p.write_text(json.dumps(karpathy([{'filename': 'x.jpg', 'split': 'train'}])))
