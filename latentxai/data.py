@@ -4,9 +4,9 @@
 
 # %% ../nbs/02_data.ipynb #f8851e6a
 from __future__ import annotations
-import json, math, zipfile
+import json, zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -4,11 +4,18 @@
 
 # %% ../nbs/07_metrics.ipynb #d5ef1917
 from __future__ import annotations
-import contextlib, io, os, shutil
+import contextlib, io, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pycocoevalcap
+from pycocoevalcap.bleu.bleu import Bleu
+from pycocoevalcap.cider.cider import Cider
+from pycocoevalcap.meteor.meteor import Meteor
+from pycocoevalcap.rouge.rouge import Rouge
+from pycocoevalcap.spice.spice import Spice
+from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
 # %% auto #0
 __all__ = ['METRICS', 'spice_status', 'CaptionScores', 'tokenize', 'caption_scores', 'human_scores']
@@ -17,7 +24,6 @@ __all__ = ['METRICS', 'spice_status', 'CaptionScores', 'tokenize', 'caption_scor
 METRICS = ('BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr', 'SPICE')
 
 def _coco_dir() -> Path:
-    import pycocoevalcap
     return Path(pycocoevalcap.__path__[0])
 
 def _require_java():
@@ -51,7 +57,6 @@ class CaptionScores:
 def tokenize(captions:dict) -> dict:
     "PTB-tokenize {key: [str, ...]} as the COCO evaluation does (lower case, punctuation removed)."
     _require_java()
-    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
     tokenized = PTBTokenizer().tokenize({k: [{'caption': c} for c in v] for k, v in captions.items()})
     return {k: tokenized[k] for k in captions}
 
@@ -73,10 +78,6 @@ def caption_scores(references:dict, # {image key: [reference caption, ...]} raw 
                   ) -> CaptionScores:
     "BLEU-1..4, METEOR, ROUGE-L, CIDEr (and SPICE where possible) of `candidates` against `references`."
     _check(references, candidates)
-    from pycocoevalcap.bleu.bleu import Bleu
-    from pycocoevalcap.meteor.meteor import Meteor
-    from pycocoevalcap.rouge.rouge import Rouge
-    from pycocoevalcap.cider.cider import Cider
     keys = list(candidates)
     gts, res = tokenize({k: list(references[k]) for k in keys}), tokenize({k: [candidates[k]] for k in keys})
     scores, per_image, unavailable = {}, {}, {}
@@ -90,7 +91,6 @@ def caption_scores(references:dict, # {image key: [reference caption, ...]} raw 
         ok, reason = spice_status()
         if ok:
             try:
-                from pycocoevalcap.spice.spice import Spice
                 s, each = Spice().compute_score(gts, res)
                 scores['SPICE'], per_image['SPICE'] = float(s), np.array([e['All']['f'] for e in each])
             except Exception as e: unavailable['SPICE'] = f'SPICE failed: {type(e).__name__}: {e}'

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import dataclasses, hashlib, io, json, shutil, textwrap, zipfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
