@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
-from .core import project_root
+from .core import load_json, project_root
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLOURS', 'SIZES', 'SYNONYMS', 'PLURALS', 'NUMBERS', 'SPLITS', 'object_words', 'DetectorNoise',
@@ -415,17 +415,18 @@ def show_scene(root:str|Path, # a benchmark folder
               ):
     "Plot one benchmark image with its masks, boxes, object ids and captions."
     import matplotlib.pyplot as plt, matplotlib.patches as patches
-    root = Path(root)
-    scene = json.loads((root/'scenes.json').read_text())[filename]
-    image = np.asarray(Image.open(root/'images'/filename).convert('RGB'))
-    masks = np.load(root/'masks'/(Path(filename).stem + '.npz'))['masks']
+    from latentxai.data import load_image, read_masks, read_region_features
+    root, stem = Path(root), Path(filename).stem
+    scene = load_json(root/'scenes.json', 'benchmark scenes file')[filename]
+    image = load_image(root/'images'/filename).permute(1, 2, 0).numpy()
+    masks = read_masks(root/'masks'/f'{stem}.npz', len(scene['objects']))
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
     ax.imshow(image)
     overlay = np.zeros((*image.shape[:2], 4))
     for m in masks: overlay[m] = (1, 1, 1, 0.35)
     ax.imshow(overlay)
     if regions:
-        reg = np.load(root/'features'/(Path(filename).stem + '.npz'))
+        reg = read_region_features(root/'features'/f'{stem}.npz')
         for b, oid in zip(reg['boxes'], reg['object_ids']):
             if oid >= 0: ax.add_patch(patches.Rectangle(b[:2], b[2] - b[0], b[3] - b[1], fill=False, ec='white', lw=0.5, ls=':'))
     for o in scene['objects']:
@@ -433,7 +434,7 @@ def show_scene(root:str|Path, # a benchmark folder
         ax.add_patch(patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, ec='black', lw=1.2))
         ax.text(x1, y1 - 1, f"{o['id']}: {o['size']} {o['colour']} {o['shape']}", fontsize=6, va='bottom',
                 bbox=dict(fc='white', alpha=0.7, lw=0, pad=0.5))
-    data = json.loads((root/'dataset_shapes.json').read_text())
+    data = load_json(root/'dataset_shapes.json', 'Karpathy caption file')
     sents = next(i for i in data['images'] if i['filename'] == filename)['sentences']
     ax.set_title('\n'.join(textwrap.fill(s['raw'], 60, subsequent_indent='  ') for s in sents), fontsize=6, loc='left')
     ax.axis('off')
