@@ -12,7 +12,8 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['project_root', 'set_seed', 'default_device', 'DataFormatError', 'require_file', 'load_json', 'write_table']
+__all__ = ['CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device', 'DataFormatError', 'require_file', 'load_json',
+           'write_table', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #2c8b4cd9
 def project_root(start:str|Path|None=None, # folder to search upwards from (default: the working directory)
@@ -78,3 +79,44 @@ def write_table(tables:pd.DataFrame|dict, # one table, or {section key: table}
     md = results_dir/f'{name}.md'
     md.write_text('\n'.join(lines), encoding='utf-8')
     return paths + [md]
+
+# %% ../nbs/00_core.ipynb #1e4c21d7
+CHECKPOINT_FORMAT = 1
+
+def save_checkpoint(path:str|Path, # the .pt file to write
+                    kind:str, # what the checkpoint holds, e.g. 'captioner'
+                    config:dict, # plain values that rebuild the model
+                    state_dict:dict, # the weights
+                    vocab:list[str]|None=None, # the vocabulary's words, in id order
+                    **extra, # more plain values: history, optimizer state ...
+                   ) -> Path:
+    "Write a checkpoint loadable with `weights_only=True`; the file is replaced atomically."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + '.tmp')
+    torch.save(dict(format=CHECKPOINT_FORMAT, kind=kind, config=config, vocab=vocab,
+                    state_dict={k: v.detach().cpu() for k, v in state_dict.items()}, **extra), tmp)
+    os.replace(tmp, path)
+    return path
+
+def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
+                    kind:str, # the kind expected
+                    expect:dict|None=None, # config entries that must match, e.g. {'decoder': 'topdown'}
+                    vocab:list[str]|None=None, # the vocabulary the caller uses (None: accept the checkpoint's)
+                   ) -> dict:
+    "Read a checkpoint and refuse it, naming the difference, if its kind, config or vocabulary is not the expected one."
+    path = require_file(path, f'{kind} checkpoint')
+    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise DataFormatError(f"{path}: not a readable checkpoint ({str(e).splitlines()[0]})") from None
+    if not isinstance(ckpt, dict) or ckpt.get('format') != CHECKPOINT_FORMAT:
+        raise DataFormatError(f"{path}: not a latentxai checkpoint (format {CHECKPOINT_FORMAT} expected)")
+    if ckpt['kind'] != kind: raise DataFormatError(f"{path}: holds a {ckpt['kind']!r}, expected a {kind!r}")
+    for k, v in (expect or {}).items():
+        found = ckpt['config'].get(k)
+        if found != v: raise DataFormatError(f"{path}: checkpoint has {k}={found!r}, expected {k}={v!r}")
+    if vocab is not None and ckpt['vocab'] != list(vocab):
+        theirs = ckpt['vocab'] or []
+        first = next((i for i, (a, b) in enumerate(zip(theirs, vocab)) if a != b), min(len(theirs), len(vocab)))
+        raise DataFormatError(f"{path}: vocabulary differs: the checkpoint has {len(theirs)} words, the given one {len(vocab)}; "
+                              f"first difference at word {first}: {theirs[first] if first < len(theirs) else None!r} "
+                              f"vs {vocab[first] if first < len(vocab) else None!r}")
+    return ckpt
