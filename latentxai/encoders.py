@@ -13,11 +13,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .core import DataFormatError, load_json, require_file
+from .core import DataFormatError, load_checkpoint, load_json, require_file, save_checkpoint
 
 # %% auto #0
 __all__ = ['BENCHMARK_LAYERS', 'VGG16_LAYERS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'GridEncoder', 'grid_features', 'roi_align',
-           'box_geometry', 'region_features', 'scene_label_names', 'scene_labels', 'pretrain_encoder']
+           'box_geometry', 'region_features', 'scene_label_names', 'scene_labels', 'pretrain_encoder', 'fold_batchnorm']
 
 # %% ../nbs/03_encoders.ipynb #ed416328
 BENCHMARK_LAYERS = (16, 'M', 32, 'M', 64, 64, 'M', 128, 128, 'M')
@@ -66,6 +66,18 @@ class GridEncoder(nn.Module):
         if bad: raise DataFormatError(f"{path}: weights of the wrong shape: {bad[:3]}")
         self.load_state_dict({k: sd[k] for k in own}, strict=False)
         return self
+
+    def save(self, path:str|Path, **extra) -> Path:
+        "Checkpoint with the weights and the config that rebuilds the encoder (`extra`: history ...)."
+        return save_checkpoint(path, 'encoder', self.config, self.state_dict(), **extra)
+
+    @classmethod
+    def load(cls, path:str|Path) -> tuple[GridEncoder, dict]:
+        "The encoder of a checkpoint written by `save` (in eval mode), and the checkpoint's other contents."
+        ckpt = load_checkpoint(path, 'encoder')
+        enc = cls(**ckpt['config'])
+        enc.load_state_dict(ckpt.pop('state_dict'))
+        return enc.eval(), ckpt
 
     @classmethod
     def vgg16(cls, weights:str|Path|None=None, # torchvision VGG16 state dict to load (None: random init)
@@ -137,18 +149,20 @@ def pretrain_encoder(encoder:GridEncoder, # trained in place
                      progress:bool=True) -> list[dict]:
     "Train the encoder with a linear head on multi-label targets; returns the history per epoch."
     if len(images) != len(labels): raise ValueError(f"{len(images)} images but {len(labels)} label rows")
-    head = nn.Linear(encoder.channels, labels.shape[1])
     g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed); head.reset_parameters()
-    params = list(encoder.parameters()) + list(head.parameters())
+    torch.manual_seed(seed)
+    head = nn.Linear(encoder.channels, labels.shape[1])
+    norms = {i: nn.BatchNorm2d(m.out_channels) for i, m in enumerate(encoder.features) if isinstance(m, nn.Conv2d)}
+    net = nn.Sequential(*[nn.Sequential(m, norms[i]) if i in norms else m for i, m in enumerate(encoder.features)])
+    params = list(net.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=lr)
     steps = epochs * ((len(images) + batch_size - 1) // batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.2)
     as_float = lambda x: x.float() / 255 if x.dtype == torch.uint8 else x
-    predict = lambda x: head(encoder(as_float(x)).mean((2, 3)))
+    predict = lambda x: head(net((as_float(x) - encoder.mean) / encoder.std).mean((2, 3)))
     history = []
     for epoch in range(epochs):
-        encoder.train(); t0, total = time.time(), 0.
+        net.train(); t0, total = time.time(), 0.
         order = torch.randperm(len(images), generator=g)
         bar = tqdm(range(0, len(images), batch_size), desc=f'encoder epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
         for i in bar:
@@ -158,11 +172,18 @@ def pretrain_encoder(encoder:GridEncoder, # trained in place
             total += loss.item() * len(idx); bar.set_postfix(loss=f'{loss.item():.3f}')
         row = dict(epoch=epoch + 1, loss=total / len(images), seconds=time.time() - t0)
         if val is not None:
-            encoder.eval()
+            net.eval()
             with torch.no_grad():
                 p = torch.cat([predict(val[0][i:i + 256]) for i in range(0, len(val[0]), 256)]) > 0
             row['val_exact_match'] = (p == val[1].bool()).all(1).float().mean().item()
             row['val_label_accuracy'] = (p == val[1].bool()).float().mean().item()
         history.append(row)
-    encoder.eval()
+    with torch.no_grad():
+        for i, bn in norms.items(): fold_batchnorm(encoder.features[i], bn)
     return history
+
+def fold_batchnorm(conv:nn.Conv2d, bn:nn.BatchNorm2d):
+    "Fold an eval-mode batch norm that follows `conv` into the convolution's weight and bias, in place."
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    conv.weight.copy_(conv.weight * scale[:, None, None, None])
+    conv.bias.copy_((conv.bias - bn.running_mean) * scale + bn.bias)

@@ -18,7 +18,8 @@ from pycocoevalcap.spice.spice import Spice
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
 # %% auto #0
-__all__ = ['METRICS', 'spice_status', 'CaptionScores', 'tokenize', 'caption_scores', 'human_scores']
+__all__ = ['METRICS', 'spice_status', 'CaptionScores', 'tokenize', 'caption_scores', 'human_scores', 'cider',
+           'object_word_scores']
 
 # %% ../nbs/07_metrics.ipynb #17d3c30b
 METRICS = ('BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr', 'SPICE')
@@ -112,3 +113,31 @@ def human_scores(references:dict, # {image key: [reference caption, ...]}, the s
     scores = {m: float(np.mean([r.scores[m] for r in runs])) for m in runs[0].scores}
     per_image = {m: np.mean([r.per_image[m] for r in runs], 0) for m in runs[0].per_image}
     return CaptionScores(scores, per_image, runs[0].unavailable, len(references))
+
+# %% ../nbs/07_metrics.ipynb #b4a4c18a
+def cider(references:dict, # {image key: [token list, ...]}
+          candidates:dict, # {image key: token list}
+         ) -> tuple[float, np.ndarray]:
+    "Corpus CIDEr and per-image CIDEr of pre-tokenized captions."
+    refs = {k: [' '.join(r) for r in v] for k, v in references.items()}
+    cands = {k: ' '.join(c) for k, c in candidates.items()}
+    _check(refs, cands)
+    s, each = Cider().compute_score(refs, {k: [c] for k, c in cands.items()})
+    return float(s), np.array(each, dtype=float)
+
+# %% ../nbs/07_metrics.ipynb #a013b8d2
+def object_word_scores(candidates:dict, # {image key: token list}
+                       present:dict, # {image key: set of concepts in the image}
+                       word_concepts:dict, # {surface word: concept}
+                      ) -> dict:
+    "Object-word precision, recall and F1 of captions against the concepts present in each image."
+    missing = set(candidates) - set(present)
+    if missing: raise ValueError(f"no ground-truth concepts for {len(missing)} images, e.g. {sorted(missing, key=str)[:3]}")
+    hit = mentioned = relevant = 0
+    for k, tokens in candidates.items():
+        said = {word_concepts[w] for w in tokens if w in word_concepts}
+        hit += len(said & set(present[k])); mentioned += len(said); relevant += len(present[k])
+    p = hit / mentioned if mentioned else float('nan')
+    r = hit / relevant if relevant else float('nan')
+    return {'object precision': p, 'object recall': r,
+            'object F1': 2 * p * r / (p + r) if p + r > 0 else float('nan'), 'object mentions': mentioned}
