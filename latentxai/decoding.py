@@ -110,6 +110,7 @@ def decode(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|N
     "The best caption of each image with a named decoding method, in batches."
     if method not in DECODING_METHODS: raise ValueError(f"unknown decoding method {method!r}; known: {list(DECODING_METHODS)}")
     kw = {**DECODING_METHODS[method], **options}
+    decoder.check_feats(feats, mask)  # an empty or malformed batch fails here, not silently
     out = []
     for i in range(0, len(feats), batch_size):
         m = None if mask is None else mask[i:i + batch_size]

@@ -23,8 +23,8 @@ from .encoders import GridEncoder, grid_features, region_features
 from .metrics import cider
 
 # %% auto #0
-__all__ = ['DEFAULT_MODELS', 'load_images', 'SplitData', 'encode_images', 'split_features', 'caption_loss', 'length_batches',
-           'validate', 'train_captioner', 'parameter_checksum', 'checkpoint_path', 'ensure_encoder', 'ensure_captioner',
+__all__ = ['DEFAULT_MODELS', 'load_images', 'SplitData', 'encode_images', 'split_features', 'caption_loss', 'parameter_checksum',
+           'length_batches', 'validate', 'train_captioner', 'checkpoint_path', 'ensure_encoder', 'ensure_captioner',
            'main']
 
 # %% ../nbs/06_training.ipynb #70c7bd6a
@@ -102,6 +102,12 @@ def caption_loss(logits:torch.Tensor, captions:torch.Tensor, pad:int=0) -> torch
 def _pad(caps:list[torch.Tensor]) -> torch.Tensor:
     return torch.nn.utils.rnn.pad_sequence(caps, batch_first=True, padding_value=0)
 
+def parameter_checksum(module:torch.nn.Module) -> str:
+    "SHA-256 (first 16 hex digits) of a module's parameters, to compare copies or spot a changed encoder."
+    h = hashlib.sha256()
+    for p in module.parameters(): h.update(p.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
 def length_batches(order:torch.Tensor, # caption indices in a shuffled order
                    lengths:torch.Tensor, # length of every caption
                    batch_size:int, generator:torch.Generator,
@@ -163,7 +169,7 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
             opt.step(); sched.step()
             total += loss.item() * len(idx); count += len(idx)
             bar.set_postfix(loss=f'{loss.item():.3f}', val_CIDEr=f'{best:.3f}' if history else '-')
-        row = dict(epoch=epoch + 1, loss=total / count, world_size=world)
+        row = dict(epoch=epoch + 1, loss=total / count, world_size=world, parameters=parameter_checksum(decoder))
         if rank == 0:
             row['val_CIDEr'] = validate(captioner, vocab, val)
             row['seconds'] = time.time() - t0
@@ -176,16 +182,12 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
         else: history.append(row)
         if world > 1: dist.barrier()
     if best_state is not None: captioner.load_state_dict(best_state)
+    if world > 1:  # every process ends with the selected (best) weights of process 0
+        for t in captioner.state_dict().values(): dist.broadcast(t, 0)
     decoder.eval()
     return history
 
 # %% ../nbs/06_training.ipynb #bb2d2e62
-def parameter_checksum(module:torch.nn.Module) -> str:
-    "SHA-256 (first 16 hex digits) of a module's parameters, to compare copies or spot a changed encoder."
-    h = hashlib.sha256()
-    for p in module.parameters(): h.update(p.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
-
 DEFAULT_MODELS = tuple((d, f) for f in ('grid', 'regions') for d in ('adaptive', 'topdown', 'aoa'))
 
 def checkpoint_path(models_dir:str|Path, data_root:str|Path, name:str) -> Path:
@@ -271,7 +273,8 @@ def main(argv=None):
         decoder = build_decoder(dict(kind=a.decoder, vocab_size=len(vocab), feat_dim=train.feats.shape[-1], hidden_dim=a.hidden_dim))
         captioner = Captioner(decoder, a.features, encoder)
         hist = train_captioner(captioner, vocab, train, val, a.out, a.epochs, a.batch_size, a.lr, seed=a.seed, progress=rank == 0)
-        print(f"rank {rank}/{world}: {len(hist)} epochs, last loss {hist[-1]['loss']:.4f}, parameters {parameter_checksum(decoder)}", flush=True)
+        print(f"rank {rank}/{world}: {len(hist)} epochs, last loss {hist[-1]['loss']:.4f}, parameters after each epoch "
+              f"{' '.join(h['parameters'] for h in hist)}, selected {parameter_checksum(decoder)}", flush=True)
     finally:
         if distributed: dist.destroy_process_group()
 

@@ -59,9 +59,11 @@ def test_torchrun_two_process_training(bench, tmp_path):
            '--epochs', '2', '--batch-size', '16', '--hidden-dim', '32', '--out', str(out)]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
-    ranks = dict(re.findall(r'rank (\d)/2: 2 epochs, last loss [\d.]+, parameters ([0-9a-f]+)', res.stdout))
+    ranks = {r: (epochs.split(), selected) for r, epochs, selected in
+             re.findall(r'rank (\d)/2: 2 epochs, last loss [\d.]+, parameters after each epoch ([0-9a-f ]+), selected ([0-9a-f]+)', res.stdout)}
     assert set(ranks) == {'0', '1'}, res.stdout
-    assert ranks['0'] == ranks['1']  # DDP kept the two copies identical
+    assert ranks['0'] == ranks['1']  # DDP kept the two copies identical after every epoch, and both end with the selected model
+    assert ranks['0'][0][0] != ranks['0'][0][1]  # and training changed them
     records = read_karpathy(DatasetFiles.benchmark(bench).captions)
     vocab = Vocab.build([s.tokens for r in records if r.split == 'train' for s in r.sentences])
     model, ckpt = Captioner.load(out, 'topdown', 'grid', vocab.itos)
