@@ -18,8 +18,8 @@ from .core import DataFormatError, load_json, require_file
 
 # %% auto #0
 __all__ = ['SPECIALS', 'KARPATHY_SPLITS', 'Vocab', 'Sentence', 'ImageRecord', 'read_karpathy', 'read_region_features',
-           'read_masks', 'read_entities', 'load_image', 'CaptionDataset', 'collate', 'make_loader', 'DatasetFiles',
-           'open_dataset']
+           'read_masks', 'read_entities', 'load_image', 'image_file', 'CaptionDataset', 'collate', 'make_loader',
+           'DatasetFiles', 'dataset_files', 'open_dataset']
 
 # %% ../nbs/02_data.ipynb #4030d1ba
 SPECIALS = ('<pad>', '<start>', '<end>', '<unk>')
@@ -214,6 +214,11 @@ def load_image(path:str|Path, # an image file
         raise DataFormatError(f"{path}: expected a {image_size}x{image_size} image, found {img.size[0]}x{img.size[1]}")
     return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1).contiguous()
 
+def image_file(folder:str|Path, record:ImageRecord) -> Path:
+    "Where an image is: <folder>/<filepath>/<filename> (COCO's layout) if that exists, else <folder>/<filename>."
+    nested = Path(folder)/record.filepath/record.filename
+    return nested if record.filepath and nested.exists() else Path(folder)/record.filename
+
 class CaptionDataset(Dataset):
     "Images or region features with their captions and ground truth, from a Karpathy-format data set."
     def __init__(self, records:list[ImageRecord], # images of one split (see `read_karpathy`)
@@ -243,11 +248,7 @@ class CaptionDataset(Dataset):
 
     def __len__(self): return len(self.items)
 
-    def image_path(self, i:int) -> Path:
-        "Where image `i` is: <image_dir>/<filepath>/<filename> (COCO's layout) if that exists, else <image_dir>/<filename>."
-        r = self.records[i]
-        nested = self.folder/r.filepath/r.filename
-        return nested if r.filepath and nested.exists() else self.folder/r.filename
+    def image_path(self, i:int) -> Path: return image_file(self.folder, self.records[i])
 
     def visual(self, i:int) -> dict:
         "The visual input of image `i`: {'image'} or {'regions', 'boxes', ...}."
@@ -320,6 +321,23 @@ class DatasetFiles:
         if not (root/'dataset_shapes.json').exists():
             raise FileNotFoundError(f"{root} is not a benchmark folder: no dataset_shapes.json (generate it with ensure_benchmark)")
         return cls(root/'dataset_shapes.json', root/'images', root/'features', root/'masks', root/'entities.json')
+
+def dataset_files(dataset:str='shapes', # 'shapes' (the generated benchmark) or the name of a real data set
+                  data_dir:str|Path|None=None, # its folder (shapes default: <project>/data/shapes-<config digest>)
+                  captions_file:str|None=None, images_dir:str|None=None, # real data: files and folders under data_dir
+                  features_dir:str|None=None, entities_file:str|None=None,
+                  scene_config=None, # shapes: the `SceneConfig` (default: the default benchmark)
+                  workers:int=2, # shapes: processes generating the benchmark if it is missing
+                 ) -> tuple[Path, DatasetFiles]:
+    "The folder and files of a data set: the benchmark (generated if missing) or a real data set in the same formats."
+    if dataset == 'shapes':
+        from latentxai.scenes import SceneConfig, ensure_benchmark
+        root = ensure_benchmark(scene_config or SceneConfig(), data_dir, workers=workers)
+        return root, DatasetFiles.benchmark(root)
+    if not (data_dir and captions_file): raise ValueError(f"the real data set {dataset!r} needs data_dir and captions_file")
+    root = Path(data_dir)
+    under = lambda name: root/name if name else None
+    return root, DatasetFiles(root/captions_file, under(images_dir), under(features_dir), None, under(entities_file))
 
 def open_dataset(files:DatasetFiles, # where the data set lives
                  split:str='train', # 'train', 'val' or 'test'

@@ -16,10 +16,10 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from .core import load_checkpoint, save_checkpoint, set_seed
-from .data import DatasetFiles, ImageRecord, Vocab, load_image, read_karpathy, read_region_features
+from .data import DatasetFiles, ImageRecord, Vocab, image_file, load_image, read_karpathy, read_region_features
 from .decoders import DECODERS, Captioner, build_decoder
 from .decoding import decode
-from .encoders import GridEncoder, grid_features, region_features
+from .encoders import BENCHMARK_LAYERS, GridEncoder, grid_features, pretrain_encoder, region_features
 from .metrics import cider
 
 # %% auto #0
@@ -33,8 +33,7 @@ def load_images(files:DatasetFiles, records:list[ImageRecord], image_size:int|No
     if files.images is None: raise ValueError(f"no image folder given for {files.captions}")
     out = None
     for i, r in enumerate(tqdm(records, desc='images', disable=not progress, leave=False)):
-        nested = files.images/r.filepath/r.filename
-        img = load_image(nested if r.filepath and nested.exists() else files.images/r.filename, image_size)
+        img = load_image(image_file(files.images, r), image_size)
         if out is None: out = torch.empty(len(records), *img.shape, dtype=torch.uint8)
         elif img.shape != out.shape[1:]: raise ValueError(f"{r.filename}: image of shape {tuple(img.shape)}, the first image was {tuple(out.shape[1:])}")
         out[i] = (img * 255).round().to(torch.uint8)
@@ -200,7 +199,6 @@ def ensure_encoder(path:str|Path, # the encoder checkpoint (reused if its config
                    epochs:int=3, seed:int=0, layers=None, progress:bool=True,
                   ) -> tuple[GridEncoder, list[dict], bool]:
     "The pretrained grid encoder at `path`, trained first if missing or trained differently; and whether it was trained now."
-    from latentxai.encoders import BENCHMARK_LAYERS, pretrain_encoder
     config = dict(epochs=epochs, seed=seed, n_images=len(images), n_labels=labels.shape[1], layers=list(layers or BENCHMARK_LAYERS))
     path = Path(path)
     if path.exists():
