@@ -13,23 +13,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .core import load_checkpoint, save_checkpoint
-from .encoders import GridEncoder, grid_features, region_features
+from .encoders import PLAIN, GridEncoder, Ops, grid_features, region_features
 
 # %% auto #0
-__all__ = ['PLAIN', 'DECODERS', 'FEATURE_KINDS', 'Ops', 'LSTMCell', 'masked_softmax', 'AdditiveAttention', 'DecoderOutput',
-           'Decoder', 'AdaptiveAttention', 'TopDown', 'AoADecoder', 'build_decoder', 'Captioner']
+__all__ = ['DECODERS', 'FEATURE_KINDS', 'LSTMCell', 'masked_softmax', 'AdditiveAttention', 'DecoderOutput', 'Decoder',
+           'AdaptiveAttention', 'TopDown', 'AoADecoder', 'build_decoder', 'Captioner']
 
 # %% ../nbs/04_decoders.ipynb #f091d254
-class Ops:
-    "How a forward pass treats linear maps, gates, attention weights and signal non-linearities; the base class is the plain model."
-    def linear(self, layer:nn.Linear, x:torch.Tensor) -> torch.Tensor: return layer(x)
-    def gate(self, g:torch.Tensor) -> torch.Tensor: return g # a multiplicative gate (LSTM i/f/o, sentinel, AoA)
-    def attention(self, a:torch.Tensor) -> torch.Tensor: return a # attention weights, applied to values
-    def act(self, fn, x:torch.Tensor) -> torch.Tensor: return fn(x) # tanh / relu on the signal path
-
-PLAIN = Ops()
-
-# %% ../nbs/04_decoders.ipynb #32ce9141
 class LSTMCell(nn.Module):
     "LSTM cell with one linear map over [input; h] and `Ops` at its gates and non-linearities."
     def __init__(self, input_size:int, hidden_size:int):
@@ -60,7 +50,7 @@ class AdditiveAttention(nn.Module):
               ) -> torch.Tensor: # B x N
         return self.score(torch.tanh(keys + self.query(query)[:, None])).squeeze(-1)
 
-# %% ../nbs/04_decoders.ipynb #fda3557d
+# %% ../nbs/04_decoders.ipynb #32ce9141
 @dataclass
 class DecoderOutput:
     "Teacher-forced outputs of a decoder."
@@ -124,7 +114,7 @@ class Decoder(nn.Module):
         B = memory['feats'].shape[0]
         return tuple(memory['feats'].new_zeros(B, self.hidden_dim) for _ in range(self.n_state))
 
-# %% ../nbs/04_decoders.ipynb #59312b2a
+# %% ../nbs/04_decoders.ipynb #fda3557d
 class AdaptiveAttention(Decoder):
     "Adaptive attention with a visual sentinel and an LSTM predictor."
     kind, n_state = 'adaptive', 2
@@ -160,7 +150,7 @@ class AdaptiveAttention(Decoder):
         logits = ops.linear(self.out, self.drop(context + h))
         return logits, alpha, (h, c), dict(context=context, hidden=h, sentinel=beta[:, 0])
 
-# %% ../nbs/04_decoders.ipynb #a1879ea9
+# %% ../nbs/04_decoders.ipynb #59312b2a
 class TopDown(Decoder):
     "Bottom-up top-down decoder: attention LSTM, additive attention, language LSTM."
     kind, n_state = 'topdown', 4
@@ -184,7 +174,7 @@ class TopDown(Decoder):
         logits = ops.linear(self.out, self.drop(h2))
         return logits, alpha, (h1, c1, h2, c2), dict(context=context, hidden=h2, attention_hidden=h1)
 
-# %% ../nbs/04_decoders.ipynb #76138d1b
+# %% ../nbs/04_decoders.ipynb #a1879ea9
 class AoADecoder(Decoder):
     "Multi-head attention with an attention-on-attention gate and an FC predictor."
     kind, n_state, heads = 'aoa', 3, 4
@@ -216,7 +206,7 @@ class AoADecoder(Decoder):
         logits = ops.linear(self.out, self.drop(out))
         return logits, weights.mean(1), (h, c, out), dict(context=out, hidden=h, head_attention=weights)
 
-# %% ../nbs/04_decoders.ipynb #18574832
+# %% ../nbs/04_decoders.ipynb #24bce4b6
 DECODERS = {d.kind: d for d in (AdaptiveAttention, TopDown, AoADecoder)}
 
 def build_decoder(config:dict) -> Decoder:
@@ -226,7 +216,7 @@ def build_decoder(config:dict) -> Decoder:
     if kind not in DECODERS: raise ValueError(f"unknown decoder {kind!r}; known: {sorted(DECODERS)}")
     return DECODERS[kind](**config)
 
-# %% ../nbs/04_decoders.ipynb #fad1f4db
+# %% ../nbs/04_decoders.ipynb #1ab6f955
 FEATURE_KINDS = ('grid', 'regions', 'bottomup')
 
 class Captioner(nn.Module):
@@ -253,19 +243,20 @@ class Captioner(nn.Module):
                boxes:torch.Tensor|None=None, # B x N x 4 proposal boxes in pixels (regions)
                regions:torch.Tensor|None=None, # B x N x D features (bottomup)
                region_mask:torch.Tensor|None=None, # B x N, False for padding (regions, bottomup)
+               ops:Ops=PLAIN, # rules for explanations, in the CNN too
               ) -> tuple[torch.Tensor, torch.Tensor|None]:
         "Latent visual features B x N x D and their mask."
         if self.features == 'bottomup':
             if regions is None: raise ValueError("a bottomup captioner needs `regions` (B x N x D features)")
             return regions, region_mask
         if images is None: raise ValueError(f"a {self.features} captioner needs `images`")
-        fmap = self.encoder(images)
+        fmap = self.encoder(images, ops)
         if self.features == 'grid': return grid_features(fmap), None
         if boxes is None: raise ValueError("a regions captioner needs the proposal `boxes` (B x N x 4)")
         return region_features(fmap, boxes, self.encoder.image_size), region_mask
 
     def forward(self, captions:torch.Tensor, ops:Ops=PLAIN, **visual) -> DecoderOutput:
-        feats, mask = self.visual(**visual)
+        feats, mask = self.visual(**visual, ops=ops)
         return self.decoder(feats, captions, mask, ops)
 
     def save(self, path:str|Path, vocab:list[str], **extra) -> Path:

@@ -16,10 +16,22 @@ from tqdm.auto import tqdm
 from .core import DataFormatError, load_checkpoint, load_json, require_file, save_checkpoint
 
 # %% auto #0
-__all__ = ['BENCHMARK_LAYERS', 'VGG16_LAYERS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'GridEncoder', 'grid_features', 'roi_align',
-           'box_geometry', 'region_features', 'scene_label_names', 'scene_labels', 'pretrain_encoder', 'fold_batchnorm']
+__all__ = ['PLAIN', 'BENCHMARK_LAYERS', 'VGG16_LAYERS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'Ops', 'GridEncoder', 'grid_features',
+           'roi_align', 'box_geometry', 'region_features', 'scene_label_names', 'scene_labels', 'pretrain_encoder',
+           'fold_batchnorm']
 
 # %% ../nbs/03_encoders.ipynb #ed416328
+class Ops:
+    "How a forward pass treats linear maps, convolutions, gates, attention weights and non-linearities; the base class is the plain model."
+    def linear(self, layer:nn.Linear, x:torch.Tensor) -> torch.Tensor: return layer(x)
+    def conv(self, layer:nn.Conv2d, x:torch.Tensor) -> torch.Tensor: return layer(x)
+    def gate(self, g:torch.Tensor) -> torch.Tensor: return g # a multiplicative gate (LSTM i/f/o, sentinel, AoA)
+    def attention(self, a:torch.Tensor) -> torch.Tensor: return a # attention weights, applied to values
+    def act(self, fn, x:torch.Tensor) -> torch.Tensor: return fn(x) # tanh / relu on the signal path
+
+PLAIN = Ops()
+
+# %% ../nbs/03_encoders.ipynb #53c656b3
 BENCHMARK_LAYERS = (16, 'M', 32, 'M', 64, 64, 'M', 128, 128, 'M')
 VGG16_LAYERS = (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M')
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -49,9 +61,14 @@ class GridEncoder(nn.Module):
             raise ValueError(f"GridEncoder expects images of shape B x 3 x {S} x {S} (B >= 1), found {tuple(images.shape)}")
         if not torch.isfinite(images).all(): raise ValueError("images contain NaN or infinite values")
 
-    def forward(self, images:torch.Tensor) -> torch.Tensor:
+    def forward(self, images:torch.Tensor, ops:Ops=PLAIN) -> torch.Tensor:
         self.check(images)
-        return self.features((images - self.mean) / self.std)
+        x = (images - self.mean) / self.std
+        for layer in self.features:
+            if isinstance(layer, nn.Conv2d): x = ops.conv(layer, x)
+            elif isinstance(layer, nn.ReLU): x = ops.act(F.relu, x)
+            else: x = layer(x)
+        return x
 
     def load_vgg16_weights(self, path:str|Path): # a torchvision-style VGG16 state dict (.pth)
         "Load the convolution weights of a VGG16 state dict (classifier weights are ignored)."
@@ -87,7 +104,7 @@ class GridEncoder(nn.Module):
         enc = cls(VGG16_LAYERS[:-1], image_size, IMAGENET_MEAN, IMAGENET_STD)
         return enc.load_vgg16_weights(weights) if weights is not None else enc
 
-# %% ../nbs/03_encoders.ipynb #632bb28d
+# %% ../nbs/03_encoders.ipynb #5a47fb17
 def grid_features(fmap:torch.Tensor) -> torch.Tensor:
     "Cells of a B x C x h x w map as B x (h*w) x C, row-major."
     return fmap.flatten(2).transpose(1, 2)
@@ -120,7 +137,7 @@ def region_features(fmap:torch.Tensor, boxes:torch.Tensor, image_size:int) -> to
     "Region vectors: RoIAlign of the map over each box, then the box geometry (B x N x (C+5))."
     return torch.cat([roi_align(fmap, boxes, image_size), box_geometry(boxes, image_size)], -1)
 
-# %% ../nbs/03_encoders.ipynb #a8839b22
+# %% ../nbs/03_encoders.ipynb #4fd533fc
 def scene_label_names(shapes, colours) -> list[str]:
     "Names of the multi-label targets: shapes, colours, then 'colour shape' pairs."
     return list(shapes) + list(colours) + [f'{c} {s}' for c in colours for s in shapes]
