@@ -94,12 +94,16 @@ class Decoder(nn.Module):
                 captions:torch.Tensor, # B x L token ids, <start> ... <end> (padding after)
                 mask:torch.Tensor|None=None, # B x N, False for padded features
                 ops:Ops=PLAIN, # rules for explanations (PLAIN: the model itself)
+                embeddings:torch.Tensor|None=None, # B x (L-1) x E input word embeddings to use instead of embedding captions[:, :-1]
                ) -> DecoderOutput:
         "Teacher-forced pass: predict captions[:, 1:] from captions[:, :-1]."
         mask = self.check_feats(feats, mask)
         if captions.ndim != 2 or captions.shape[0] != feats.shape[0] or captions.shape[1] < 2:
             raise ValueError(f"captions must be B x L token ids with B = {feats.shape[0]} and L >= 2 (<start> ... <end>), found {tuple(captions.shape)}")
         emb = self.embed(captions[:, :-1])
+        if embeddings is not None:
+            if embeddings.shape != emb.shape: raise ValueError(f"embeddings must be {tuple(emb.shape)}, found {tuple(embeddings.shape)}")
+            emb = embeddings
         memory = self.prepare(feats, mask, ops)
         state = self.init_state(memory)
         outs = []
@@ -244,20 +248,28 @@ class Captioner(nn.Module):
                regions:torch.Tensor|None=None, # B x N x D features (bottomup)
                region_mask:torch.Tensor|None=None, # B x N, False for padding (regions, bottomup)
                ops:Ops=PLAIN, # rules for explanations, in the CNN too
+               fmap:torch.Tensor|None=None, # the CNN map of `images`, if already computed
               ) -> tuple[torch.Tensor, torch.Tensor|None]:
         "Latent visual features B x N x D and their mask."
         if self.features == 'bottomup':
             if regions is None: raise ValueError("a bottomup captioner needs `regions` (B x N x D features)")
             return regions, region_mask
         if images is None: raise ValueError(f"a {self.features} captioner needs `images`")
-        fmap = self.encoder(images, ops)
+        if fmap is None: fmap = self.encoder(images, ops)
         if self.features == 'grid': return grid_features(fmap), None
         if boxes is None: raise ValueError("a regions captioner needs the proposal `boxes` (B x N x 4)")
         return region_features(fmap, boxes, self.encoder.image_size), region_mask
 
-    def forward(self, captions:torch.Tensor, ops:Ops=PLAIN, **visual) -> DecoderOutput:
+    def forward(self, captions:torch.Tensor, ops:Ops=PLAIN, embeddings:torch.Tensor|None=None, **visual) -> DecoderOutput:
+        "Teacher-forced pass from images (and boxes) or bottom-up regions; the CNN map is kept as intermediate `fmap`."
+        fmap = None
+        if self.encoder is not None and visual.get('images') is not None:
+            fmap = self.encoder(visual['images'], ops)
+            visual = {**visual, 'fmap': fmap}
         feats, mask = self.visual(**visual, ops=ops)
-        return self.decoder(feats, captions, mask, ops)
+        out = self.decoder(feats, captions, mask, ops, embeddings)
+        if fmap is not None: out.intermediates['fmap'] = fmap
+        return out
 
     def save(self, path:str|Path, vocab:list[str], **extra) -> Path:
         "Checkpoint with weights, config and vocabulary (`extra`: history, optimizer state ...)."
