@@ -68,6 +68,7 @@ class Decoder(nn.Module):
         self.vocab_size, self.feat_dim, self.hidden_dim = vocab_size, feat_dim, hidden_dim
         self.embedding = nn.Embedding(vocab_size, embed_dim)
         self.drop = nn.Dropout(dropout)
+        self.relu = nn.ReLU()  # a module, so that module hooks (Captum's Guided Backprop) see it
 
     def check_feats(self, feats:torch.Tensor, mask:torch.Tensor|None=None) -> torch.Tensor:
         "Fail unless feats is a non-empty B x N x feat_dim batch of finite values; return the mask (all True by default)."
@@ -133,11 +134,11 @@ class AdaptiveAttention(Decoder):
         self.out = nn.Linear(hidden_dim, vocab_size)
 
     def prepare(self, feats, mask, ops=PLAIN):
-        v = ops.act(F.relu, ops.linear(self.project, feats))
+        v = ops.act(self.relu, ops.linear(self.project, feats))
         m = mask[..., None].to(feats.dtype)
         mean = (feats * m).sum(1) / m.sum(1)
         return dict(feats=feats, mask=mask, v=v, keys=self.att.key(v),
-                    v_global=ops.act(F.relu, ops.linear(self.project_global, mean)))
+                    v_global=ops.act(self.relu, ops.linear(self.project_global, mean)))
 
     def step(self, emb, state, memory, ops=PLAIN):
         h, c = state
@@ -193,7 +194,7 @@ class AoADecoder(Decoder):
     def split(self, x): return x.view(*x.shape[:-1], self.heads, -1).transpose(-2, -3)  # ... x heads x N x d
 
     def prepare(self, feats, mask, ops=PLAIN):
-        a = ops.act(F.relu, ops.linear(self.project, feats))
+        a = ops.act(self.relu, ops.linear(self.project, feats))
         m = mask[..., None].to(feats.dtype)
         return dict(feats=feats, mask=mask, keys=self.split(self.k(a)), values=self.split(ops.linear(self.v, a)),
                     mean=(a * m).sum(1) / m.sum(1))

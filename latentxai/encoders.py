@@ -66,7 +66,7 @@ class GridEncoder(nn.Module):
         x = (images - self.mean) / self.std
         for layer in self.features:
             if isinstance(layer, nn.Conv2d): x = ops.conv(layer, x)
-            elif isinstance(layer, nn.ReLU): x = ops.act(F.relu, x)
+            elif isinstance(layer, nn.ReLU): x = ops.act(layer, x)  # the module itself, so module hooks (Captum) see it
             else: x = layer(x)
         return x
 

@@ -5,6 +5,7 @@
 # %% ../nbs/11_gradients.ipynb #487c6200
 from __future__ import annotations
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from .encoders import Ops
@@ -17,7 +18,7 @@ class GuidedBackprop(Ops):
     "Ops whose ReLUs pass back only positive gradients (and only where the input was positive)."
     def act(self, fn, x):
         y = fn(x)
-        if fn is F.relu and y.requires_grad: y.register_hook(lambda g: g.clamp(min=0))
+        if (fn is F.relu or isinstance(fn, nn.ReLU)) and y.requires_grad: y.register_hook(lambda g: g.clamp(min=0))
         return y
 
 # %% ../nbs/11_gradients.ipynb #46d0910b
