@@ -2,7 +2,7 @@
 PYTHON ?= python
 PIP = $(PYTHON) -m pip
 # experiment notebooks (train_*, eval_*) are run by papermill, not by nbdev_test
-NB_SKIP = '^(_|\.|train_|eval_)'
+NB_SKIP = '^(_|\.|train_|eval_|explain_)'
 
 .PHONY: install results test check-sync
 

@@ -13,7 +13,7 @@ from .core import project_root
 __all__ = ['EXPERIMENTS', 'run_experiments', 'parse_args', 'main']
 
 # %% ../nbs/90_pipeline.ipynb #3b184e19
-EXPERIMENTS = ('eval_benchmark', 'train_models', 'eval_captions')
+EXPERIMENTS = ('eval_benchmark', 'train_models', 'eval_captions', 'explain_image')
 
 def run_experiments(names:list[str]|None=None, # experiment notebooks to run (default: all, in order)
                     parameters:dict|None=None, # papermill parameters passed to every notebook

@@ -21,11 +21,11 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     small = ['-p', 'n_train', '40', '-p', 'n_val', '6', '-p', 'n_test', '6', '-p', 'data_dir', str(tmp_path/'data'),
              '-p', 'results_dir', str(tmp_path/'results'), '-p', 'models_dir', str(tmp_path/'models'),
              '-p', 'encoder_epochs', '1', '-p', 'epochs', '2', '-p', 'hidden_dim', '32', '-p', 'batch_size', '25',
-             '-p', 'decoders', "['topdown', 'aoa']", '-p', 'n_examples', '2']
-    main(['train_models', 'eval_captions', '--out', str(tmp_path/'executed'), *small])
+             '-p', 'decoders', "['topdown', 'aoa']", '-p', 'n_examples', '2', '-p', 'image_index', '1']
+    main(['train_models', 'eval_captions', 'explain_image', '--out', str(tmp_path/'executed'), *small])
     res = tmp_path/'results'
     for f in ('training.md', 'training_best.csv', 'training_curves.csv', 'training_curves.png',
-              'captions.md', 'captions.csv', 'captions_examples.png'):
+              'captions.md', 'captions.csv', 'captions_examples.png', 'explain_image.png', 'explain_image_words.png'):
         assert (res/f).exists(), f
     ckpts = sorted(p.name for p in (tmp_path/'models').rglob('*.pt'))
     assert ckpts == ['aoa_grid.pt', 'aoa_regions.pt', 'encoder.pt', 'topdown_grid.pt', 'topdown_regions.pt']
