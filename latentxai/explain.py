@@ -12,7 +12,7 @@ from .data import Vocab
 from .decoders import Captioner
 from .encoders import PLAIN, Ops
 from .gradients import GuidedBackprop, boxes_to_pixels, cells_to_pixels, gradcam
-from .lrp import LRP
+from .lrp import LRP, Epsilon, Flat, ZB
 
 # %% auto #0
 __all__ = ['METHODS', 'Explanation', 'encode_captions', 'explain']
@@ -33,7 +33,7 @@ class Explanation:
 # %% ../nbs/13_explain.ipynb #1959a764
 class _Run:
     def __init__(self, model:Captioner, ids:torch.Tensor, visual:dict, ops:Ops=PLAIN, scale:float|None=None, need_grad:bool=True):
-        self.model, self.ids = model, ids
+        self.model, self.ids, self.ops = model, ids, ops
         feats, mask = visual.get('feats'), visual.get('mask')
         images = visual.get('images')
         if images is not None and need_grad: images = images.detach().clone().requires_grad_()
@@ -61,12 +61,17 @@ class _Run:
     def grads(self, wrt=('feats', 'emb', 'images', 'fmap')) -> dict:
         "Gradients of each target logit, stacked over word positions first: {name: T x B x ...}."
         names = [n for n in wrt if getattr(self, n) is not None]
+        tensors = [getattr(self, n) for n in names]
+        terms = getattr(self.ops, 'input_terms', None) if 'images' in names else None  # LRP's first-layer rule
         B, T, V = self.out.logits.shape
         select = torch.zeros(T, B, T, V, dtype=self.out.logits.dtype)
         pos = torch.arange(T)
         select[pos[:, None], torch.arange(B)[None], pos[:, None], self.targets.T] = 1
-        g = torch.autograd.grad(self.out.logits, [getattr(self, n) for n in names], select, is_grads_batched=True, allow_unused=True)
-        return {n: (torch.zeros_like(getattr(self, n)).expand(T, *getattr(self, n).shape) if x is None else x) for n, x in zip(names, g)}
+        g = torch.autograd.grad(self.out.logits, tensors + (terms or []), select, is_grads_batched=True, allow_unused=True)
+        full = lambda t, x: torch.zeros_like(t).expand(T, *t.shape) if x is None else x
+        out = {n: full(t, x) for n, t, x in zip(names, tensors, g)}
+        if terms: out['terms'] = [(t.detach(), full(t, x)) for t, x in zip(terms, g[len(names):])]
+        return out
 
     def pixel_input(self) -> torch.Tensor:
         "The normalised-input offset (image - mean), whose product with the image gradient is pixel relevance."
@@ -82,12 +87,24 @@ class _Run:
 def _times_input(run, g, pixels):
     vis = (run.feats.detach() * g['feats']).sum(-1)
     lin = (run.emb.detach() * g['emb']).sum(-1)
-    pix = (run.pixel_input() * g['images']).sum(-3) if pixels and 'images' in g else None
+    pix = None
+    if pixels and 'terms' in g: pix = sum((t * gt).sum(-3) for t, gt in g['terms'])
+    elif pixels and 'images' in g: pix = (run.pixel_input() * g['images']).sum(-3)
     return vis, lin, pix
 
-def _lrp(model, ids, visual, pixels, eps:float=0.01, conv_rule=None, first_rule=None):
-    from latentxai.lrp import Epsilon
-    run = _Run(model, ids, visual, LRP(Epsilon(eps), conv_rule, first_rule))
+def _first_rule(model, rule, eps):
+    "The first-layer rule by name: 'zb' (pixel bounds 0..1 after the encoder's normalisation), 'flat' or 'epsilon'."
+    if not isinstance(rule, str): return rule
+    if rule == 'epsilon': return Epsilon(eps)
+    if rule == 'flat': return Flat()
+    if rule == 'zb':
+        if model.encoder is None: return None
+        mean, std = model.encoder.mean.flatten(), model.encoder.std.flatten()
+        return ZB(tuple(((0 - mean) / std).tolist()), tuple(((1 - mean) / std).tolist()))
+    raise ValueError(f"first_rule must be 'zb', 'flat', 'epsilon' or a rule, got {rule!r}")
+
+def _lrp(model, ids, visual, pixels, eps:float=0.01, conv_rule=None, first_rule='zb'):
+    run = _Run(model, ids, visual, LRP(Epsilon(eps), conv_rule, _first_rule(model, first_rule, eps)))
     return run, _times_input(run, run.grads(), pixels)
 
 def _gradient_x_input(model, ids, visual, pixels):
@@ -172,7 +189,7 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
             regions:torch.Tensor|None=None, region_mask:torch.Tensor|None=None, # B x N x D bottom-up features
             feats:torch.Tensor|None=None, mask:torch.Tensor|None=None, # or latent features directly (no pixels)
             pixels:bool=True, # also relevance over pixels, where images are given
-            **options, # the method's options (LRP: eps, conv_rule, first_rule; IG: steps; random: seed)
+            **options, # the method's options (LRP: eps, conv_rule, first_rule 'zb'/'flat'/'epsilon'; IG: steps; random: seed)
            ) -> list[Explanation]:
     "Explain every word of each caption with `method`; all words of all captions in one batched pass."
     if method not in METHODS: raise ValueError(f"unknown method {method!r}; known: {sorted(METHODS)}")

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from .encoders import Ops
 
 # %% auto #0
-__all__ = ['modified', 'apply_layer', 'Epsilon', 'Gamma', 'AlphaBeta', 'pass_through', 'LRP']
+__all__ = ['modified', 'apply_layer', 'Epsilon', 'Gamma', 'AlphaBeta', 'ZB', 'Flat', 'pass_through', 'LRP']
 
 # %% ../nbs/10_lrp.ipynb #bef63628
 def _sign(z:torch.Tensor) -> torch.Tensor: return torch.where(z >= 0, 1., -1.).to(z.dtype)
@@ -68,25 +68,53 @@ class AlphaBeta:
         q = self.alpha * zp * (z / zp).detach() - self.beta * zn * (z / zn).detach()
         return z.detach() + (q - q.detach())
 
+@dataclass
+class ZB:
+    "First layer with inputs bounded in [low, high]: R_i = sum_j (x_i w_ij - low_i w+_ij - high_i w-_ij) / z_j R_j."
+    low: tuple # per input channel, in the layer's input units (for the CNN: the normalised values of pixel 0)
+    high: tuple # the normalised values of pixel 1
+    eps: float = 1e-9
+    def __call__(self, layer, x):
+        z = layer(x)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        low = torch.as_tensor(self.low, dtype=x.dtype).view(shape).expand_as(x).clone().requires_grad_()
+        high = torch.as_tensor(self.high, dtype=x.dtype).view(shape).expand_as(x).clone().requires_grad_()
+        w = layer.weight
+        zb = apply_layer(layer, x, w, None) - apply_layer(layer, low, w.clamp(min=0), None) - apply_layer(layer, high, w.clamp(max=0), None)
+        return modified(z, zb + self.eps * _sign(zb).detach()), [x, low, high]
+
+@dataclass
+class Flat:
+    "First layer, ignoring the input values: R_i = sum_j R_j / (number of inputs of j)."
+    def __call__(self, layer, x):
+        z = layer(x)
+        ones = torch.ones_like(x).requires_grad_()
+        return modified(z, apply_layer(layer, ones, torch.ones_like(layer.weight), None)), [ones]
+
 def pass_through(fn, x:torch.Tensor) -> torch.Tensor:
     "fn(x) whose gradient is fn(x) / x: relevance passes through an element-wise non-linearity unchanged."
     y = fn(x)
     ratio = torch.where(x.abs() > 1e-12, y / torch.where(x.abs() > 1e-12, x, 1.), 1.).detach()
     return y.detach() + (x - x.detach()) * ratio
 
-# %% ../nbs/10_lrp.ipynb #1c266876
+# %% ../nbs/10_lrp.ipynb #f6e3895c
 class LRP(Ops):
     "LRP as `Ops`: epsilon for linear layers, z+ for convolutions, constant gates and attention, pass-through non-linearities."
     def __init__(self, linear_rule=None, # rule for nn.Linear (default: Epsilon(0.01))
                  conv_rule=None, # rule for nn.Conv2d (default: z+, AlphaBeta(1, 0))
-                 first_rule=None, # rule for the first convolution, which sees the normalised pixels (default: Epsilon(0.01))
+                 first_rule=None, # rule for the first convolution, on the normalised pixels: Epsilon (default, 0.01), ZB or Flat
                 ):
         self.linear_rule = linear_rule or Epsilon(0.01)
         self.conv_rule = conv_rule or AlphaBeta(1., 0.)
         self.first_rule = first_rule or Epsilon(0.01)
+        self.input_terms = None  # set per call by the first convolution: tensors whose value * grad is the pixel relevance
 
     def linear(self, layer, x): return self.linear_rule(layer, x)
-    def conv(self, layer, x): return (self.first_rule if layer.in_channels == 3 else self.conv_rule)(layer, x)
+    def conv(self, layer, x):
+        if layer.in_channels != 3: return self.conv_rule(layer, x)
+        out = self.first_rule(layer, x)
+        out, self.input_terms = out if isinstance(out, tuple) else (out, [x])
+        return out
     def gate(self, g): return g.detach()
     def attention(self, a): return a.detach()
     def act(self, fn, x): return pass_through(fn, x)
