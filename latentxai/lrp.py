@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from .encoders import Ops
 
 # %% auto #0
-__all__ = ['modified', 'apply_layer', 'Epsilon', 'Gamma', 'AlphaBeta', 'ZB', 'Flat', 'pass_through', 'LRP']
+__all__ = ['modified', 'apply_layer', 'Epsilon', 'Gamma', 'AlphaBeta', 'ZB', 'Flat', 'pass_through', 'zero_biases', 'LRP']
 
 # %% ../nbs/10_lrp.ipynb #bef63628
 def _sign(z:torch.Tensor) -> torch.Tensor: return torch.where(z >= 0, 1., -1.).to(z.dtype)
@@ -98,6 +98,13 @@ def pass_through(fn, x:torch.Tensor) -> torch.Tensor:
     return y.detach() + (x - x.detach()) * ratio
 
 # %% ../nbs/10_lrp.ipynb #f6e3895c
+def zero_biases(module:nn.Module) -> nn.Module:
+    "Set every bias of `module` to zero, in place (for conservation checks: biases absorb relevance)."
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name.endswith('bias'): p.zero_()
+    return module
+
 class LRP(Ops):
     "LRP as `Ops`: epsilon for linear layers, z+ for convolutions, constant gates and attention, pass-through non-linearities."
     def __init__(self, linear_rule=None, # rule for nn.Linear (default: Epsilon(0.01))
