@@ -23,9 +23,8 @@ from .encoders import BENCHMARK_LAYERS, GridEncoder, grid_features, pretrain_enc
 from .metrics import cider
 
 # %% auto #0
-__all__ = ['DEFAULT_MODELS', 'load_images', 'SplitData', 'encode_images', 'split_features', 'caption_loss', 'parameter_checksum',
-           'length_batches', 'validate', 'train_captioner', 'checkpoint_path', 'ensure_encoder', 'ensure_captioner',
-           'main']
+__all__ = ['load_images', 'SplitData', 'encode_images', 'split_features', 'caption_loss', 'parameter_checksum', 'length_batches',
+           'validate', 'train_captioner', 'checkpoint_path', 'ensure_encoder', 'ensure_captioner', 'main']
 
 # %% ../nbs/06_training.ipynb #70c7bd6a
 def load_images(files:DatasetFiles, records:list[ImageRecord], image_size:int|None=None, progress:bool=True) -> torch.Tensor:
@@ -187,8 +186,6 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
     return history
 
 # %% ../nbs/06_training.ipynb #bb2d2e62
-DEFAULT_MODELS = tuple((d, f) for f in ('grid', 'regions') for d in ('adaptive', 'topdown', 'aoa'))
-
 def checkpoint_path(models_dir:str|Path, data_root:str|Path, name:str) -> Path:
     "Where the checkpoint `name` ('encoder' or '<decoder>_<features>') of the data set at `data_root` lives."
     return Path(models_dir)/Path(data_root).name/f'{name}.pt'

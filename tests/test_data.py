@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from latentxai.core import DataFormatError
-from latentxai.data import (CaptionDataset, DatasetFiles, Vocab, collate, make_loader, open_dataset, read_entities,
+from latentxai.data import (CaptionDataset, DatasetFiles, Vocab, collate, read_entities,
                             read_karpathy, read_masks, read_region_features)
 from latentxai.scenes import save_npz
 
