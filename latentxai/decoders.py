@@ -151,7 +151,7 @@ class AdaptiveAttention(Decoder):
         mask = F.pad(memory['mask'], (0, 1), value=True)
         weights = ops.attention(masked_softmax(scores, mask))
         alpha, beta = weights[:, :-1], weights[:, -1:]
-        context = (alpha[..., None] * memory['v']).sum(1) + beta * s
+        context = (alpha[:, None] @ memory['v'])[:, 0] + beta * s
         logits = ops.linear(self.out, self.drop(context + h))
         return logits, alpha, (h, c), dict(context=context, hidden=h, sentinel=beta[:, 0])
 
@@ -174,7 +174,7 @@ class TopDown(Decoder):
         h1, c1, h2, c2 = state
         h1, c1 = self.att_lstm(torch.cat([h2, memory['mean'], emb], -1), h1, c1, ops)
         alpha = ops.attention(masked_softmax(self.att.scores(memory['keys'], h1), memory['mask']))
-        context = (alpha[..., None] * memory['feats']).sum(1)
+        context = (alpha[:, None] @ memory['feats'])[:, 0]  # weighted sum of the features, as one matmul
         h2, c2 = self.lang_lstm(torch.cat([context, h1], -1), h2, c2, ops)
         logits = ops.linear(self.out, self.drop(h2))
         return logits, alpha, (h1, c1, h2, c2), dict(context=context, hidden=h2, attention_hidden=h1)
@@ -205,7 +205,7 @@ class AoADecoder(Decoder):
         q = self.q(h).view(h.shape[0], self.heads, 1, -1)
         scores = (q @ memory['keys'].transpose(-1, -2)).squeeze(2) / math.sqrt(q.shape[-1])  # B x heads x N
         weights = ops.attention(masked_softmax(scores, memory['mask'][:, None]))
-        v_hat = (weights[..., None] * memory['values']).sum(2).flatten(1)  # B x hidden
+        v_hat = (weights[..., None, :] @ memory['values']).squeeze(-2).flatten(1)  # B x hidden
         both = torch.cat([v_hat, h], -1)
         out = ops.gate(torch.sigmoid(self.gate(both))) * ops.linear(self.info, both)
         logits = ops.linear(self.out, self.drop(out))

@@ -12,6 +12,7 @@ from .data import Vocab
 from .decoders import Captioner
 from .encoders import PLAIN, Ops
 from .gradients import GuidedBackprop, boxes_to_pixels, cells_to_pixels, gradcam
+from .lime import VARIANTS, lime_relevance
 from .lrp import LRP, Epsilon, Flat, ZB
 
 # %% auto #0
@@ -166,9 +167,24 @@ def _random(model, ids, visual, pixels, seed:int=0):
     pix = torch.rand(run.T, B, *run.images.shape[-2:], generator=g) if pixels and run.images is not None else None
     return run, (vis, lin, pix)
 
+def _lime(variant):
+    "The explain method of one LIME variant: perturbations of each caption's features scored in batches (see `lime`)."
+    def method(model, ids, visual, pixels, objects:torch.Tensor|None=None, **options):
+        run = _Run(model, ids, visual, need_grad=False)
+        feats, mask = run.feats.detach(), run.mask
+        vis = torch.zeros(run.T, *feats.shape[:2], dtype=feats.dtype)
+        for b, L in enumerate((ids != Vocab.pad).sum(1).tolist()):
+            vis[:L - 1, b] = lime_relevance(model.decoder, feats[b], ids[b, :L], None if mask is None else mask[b], variant,
+                                            objects=None if objects is None else objects[b], **options)
+        pix = run.to_pixels(vis, visual.get('boxes')) if pixels and run.images is not None else None
+        return run, (vis, torch.zeros(run.T, len(ids), run.T), pix)
+    method.__name__ = f'_{variant}'
+    return method
+
 METHODS = {'lrp': _lrp, 'gradient_x_input': _gradient_x_input, 'saliency': _saliency,
            'integrated_gradients': _integrated_gradients, 'gradcam': _gradcam, 'guided_backprop': _guided_backprop,
-           'guided_gradcam': _guided_gradcam, 'attention': _attention, 'random': _random}
+           'guided_gradcam': _guided_gradcam, 'attention': _attention, 'random': _random,
+           **{v: _lime(v) for v in VARIANTS}}
 
 # %% ../nbs/13_explain.ipynb #57cf8aba
 def encode_captions(captions:list[list[str]], vocab:Vocab) -> torch.Tensor:
@@ -189,7 +205,8 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
             regions:torch.Tensor|None=None, region_mask:torch.Tensor|None=None, # B x N x D bottom-up features
             feats:torch.Tensor|None=None, mask:torch.Tensor|None=None, # or latent features directly (no pixels)
             pixels:bool=True, # also relevance over pixels, where images are given
-            **options, # the method's options (LRP: eps, conv_rule, first_rule 'zb'/'flat'/'epsilon'; IG: steps; random: seed)
+            **options, # the method's options (LRP: eps, conv_rule, first_rule 'zb'/'flat'/'epsilon'; IG: steps; random: seed;
+                       # LIME: value, samples, k, objects, kernel_width, seed ...)
            ) -> list[Explanation]:
     "Explain every word of each caption with `method`; all words of all captions in one batched pass."
     if method not in METHODS: raise ValueError(f"unknown method {method!r}; known: {sorted(METHODS)}")
