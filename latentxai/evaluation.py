@@ -26,10 +26,10 @@ from .scenes import COLOURS, SHAPES, object_words
 __all__ = ['METRICS', 'THRESHOLDS', 'PIXEL_METHODS', 'LOCALISATION', 'TOP_DOWN', 'EVAL_METHODS', 'Metric', 'summarise',
            'box_masks', 'correctness', 'mass_accuracy', 'rank_accuracy', 'pointing_game', 'rank_scores',
            'benchmark_concepts', 'word_objects', 'EvalImage', 'cell_objects', 'load_eval_images', 'on_image',
-           'localisation', 'model_checksum', 'explain_split', 'ablation_mask', 'perturb_rows', 'word_probs',
-           'caption_rows', 'ablate', 'ablation_summary', 'perturbation_curves', 'aopc', 'patch_mask', 'pixel_ablation',
-           'word_ablation', 'pearson', 'faithfulness', 'randomised', 'spearman', 'EvalModel', 'eval_model', 'explained',
-           'visual_positions']
+           'localisation', 'code_digest', 'model_checksum', 'explain_split', 'ablation_mask', 'perturb_rows',
+           'word_probs', 'caption_rows', 'ablate', 'ablation_summary', 'perturbation_curves', 'aopc', 'patch_mask',
+           'pixel_ablation', 'word_ablation', 'pearson', 'faithfulness', 'randomised', 'spearman', 'EvalModel',
+           'eval_model', 'explained', 'visual_positions']
 
 # %% ../nbs/20_evaluation.ipynb #95848b11
 @dataclass(frozen=True)
@@ -188,6 +188,14 @@ def localisation(heatmap:torch.Tensor, masks:torch.Tensor, targets:set) -> torch
     rest = [mass_accuracy(heatmap, union), rank_accuracy(heatmap, union), pointing_game(heatmap, union)]
     return torch.cat([correctness(heatmap, chosen), torch.tensor([float('nan') if v is None else v for v in rest], dtype=torch.double)])
 
+def code_digest() -> str:
+    "Digest of the source of every module an explanation depends on, so a cached explanation never outlives a code change."
+    import latentxai
+    h = hashlib.sha256()
+    for name in ('encoders', 'decoders', 'lrp', 'gradients', 'lime', 'explain', 'evaluation'):
+        h.update((Path(latentxai.__file__).parent/f'{name}.py').read_bytes())
+    return h.hexdigest()[:16]
+
 def model_checksum(model:torch.nn.Module) -> str:
     h = hashlib.sha256()
     for k, v in model.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
@@ -203,7 +211,7 @@ def explain_split(model:Captioner, vocab:Vocab, images:list[EvalImage],
     words = [c.words for c in captions]
     path = None
     if cache_dir is not None:
-        key = json.dumps([model_checksum(model), method, {k: v for k, v in sorted(options.items()) if k != 'objects'},
+        key = json.dumps([code_digest(), model_checksum(model), method, {k: v for k, v in sorted(options.items()) if k != 'objects'},
                           [i.record.filename for i in images], words])
         path = Path(cache_dir)/f"{method}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
         if path.exists(): return torch.load(path, weights_only=True)
@@ -233,7 +241,7 @@ def explain_split(model:Captioner, vocab:Vocab, images:list[EvalImage],
         torch.save(out, path)
     return out
 
-# %% ../nbs/20_evaluation.ipynb #300a6df5
+# %% ../nbs/20_evaluation.ipynb #1d2e7ab2
 def ablation_mask(relevance:torch.Tensor, # N relevance for one word
                   n:int, # how many features (vf) or objects (ob)
                   kind:str='vf', # 'vf' features or 'ob' objects
@@ -287,7 +295,7 @@ def word_probs(decoder:Decoder,
         out.append(p[r, s, x[r, s + 1]])
     return torch.cat(out)
 
-# %% ../nbs/20_evaluation.ipynb #90c794e1
+# %% ../nbs/20_evaluation.ipynb #822bbf8c
 def caption_rows(captions:list[Caption], vocab:Vocab, positions:list[list[int]]) -> tuple:
     "Row inputs for words `positions[i]` of caption i: (image index R, padded ids R x L, steps R)."
     ids = encode_captions([c.words for c in captions], vocab)
@@ -329,7 +337,7 @@ def ablation_summary(result:dict) -> dict:
     if result['missing'] is not None: out['missing_rate'], _ = summarise(result['missing'].double().tolist())
     return {**out, 'n': n}
 
-# %% ../nbs/20_evaluation.ipynb #119cfa2f
+# %% ../nbs/20_evaluation.ipynb #1bf9c306
 def perturbation_curves(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None, captions:list[Caption],
                         relevance:list[torch.Tensor], positions:list[list[int]], steps:int=10, value:str='min',
                         seed:int=0, batch_size:int=512) -> dict: # morf, lerf: R x (steps + 1) probabilities
@@ -355,7 +363,7 @@ def aopc(curve:torch.Tensor) -> torch.Tensor: # R x (K + 1) probabilities -> R
     "Area over the perturbation curve: mean over steps 0..K of (p_0 - p_k)."
     return (curve[:, :1] - curve).mean(1)
 
-# %% ../nbs/20_evaluation.ipynb #7ff7c1f4
+# %% ../nbs/20_evaluation.ipynb #5ea77f61
 def patch_mask(patches:torch.Tensor, # P relevance per patch (row-major over the image)
                k:int=20, size:int=128, patch:int=8) -> torch.Tensor: # S x S, True = zeroed
     "The pixels of the k most relevant patches."
@@ -386,7 +394,7 @@ def pixel_ablation(model:Captioner, vocab:Vocab, images:list[EvalImage], caption
     cat = lambda v: torch.cat(v) if v else torch.zeros(0)
     return dict(before=cat(before), after=cat(after), missing=torch.tensor(missing) if decoding is not None else None)
 
-# %% ../nbs/20_evaluation.ipynb #2b254b46
+# %% ../nbs/20_evaluation.ipynb #8103bcc5
 def word_ablation(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None, captions:list[Caption],
                   linguistic:list[torch.Tensor], # per caption, T x T relevance of the input words <start> w1 ... w_{T-1}
                   k:int=3, start:int=5, # delete k words, for words at step >= start (the sixth word on)
@@ -408,7 +416,7 @@ def word_ablation(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.T
     after = word_probs(decoder, feats[owner], m, short, torch.tensor([len(r) - 2 for r in rows]), batch_size)
     return dict(before=before, after=after)
 
-# %% ../nbs/20_evaluation.ipynb #c5d51265
+# %% ../nbs/20_evaluation.ipynb #94ed3dea
 def pearson(x:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
     "Pearson correlation per column of S x T inputs (NaN where a column is constant)."
     x, y = x.double() - x.double().mean(0), y.double() - y.double().mean(0)
@@ -434,7 +442,7 @@ def faithfulness(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # 
     T = relevance.shape[0]
     return pearson(summed[:, :T], drop[:, :T])
 
-# %% ../nbs/20_evaluation.ipynb #b788d067
+# %% ../nbs/20_evaluation.ipynb #1723f7d2
 TOP_DOWN = {'topdown': ('out', 'lang_lstm', 'att', 'att_lstm', 'embedding'),
             'adaptive': ('out', 'att', 'sentinel_key', 'sentinel_gate', 'lstm', 'project_global', 'project', 'embedding'),
             'aoa': ('out', 'gate', 'info', 'q', 'k', 'v', 'lstm', 'project', 'embedding')}
@@ -454,7 +462,7 @@ def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
     if a.std() == 0 or b.std() == 0: return float('nan')
     return float(spearmanr(a, b).statistic)
 
-# %% ../nbs/20_evaluation.ipynb #69bbafb8
+# %% ../nbs/20_evaluation.ipynb #f079153a
 EVAL_METHODS = {**{m: (m, {}) for m in ('lrp', 'gradient_x_input', 'saliency', 'integrated_gradients', 'gradcam', 'guided_backprop',
                                        'guided_gradcam', 'lime1', 'lime2', 'lime3', 'lime4', 'lime5')},
                 'lime_obj5': ('lime_obj', dict(k=5)), 'lime_obj8': ('lime_obj', dict(k=8)),

@@ -44,3 +44,25 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     main(['train_models', 'eval_captions', '--out', str(tmp_path/'executed'), *small])
     assert {p.name: p.read_bytes() for p in res.glob('*.csv')} == before
     assert 'reused' in (tmp_path/'executed'/'train_models.ipynb').read_text()
+    # the evaluation tables, on 3 test images with every method; the same again from scratch gives the same tables
+    evals = ['eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_sanity']
+    tiny = [*small, '-p', 'n_images', '3', '-p', 'N', '1']
+    main([*evals, '--out', str(tmp_path/'executed'), *tiny])
+    for f in ('eval_correctness.md', 'eval_correctness.csv', 'eval_correctness.png', 'eval_ablation.md', 'eval_ablation_features.csv',
+              'eval_ablation_pixels.csv', 'eval_ablation_curves.csv', 'eval_ablation_words.csv', 'eval_ablation_curves.png',
+              'eval_correlation.md', 'eval_correlation.csv', 'eval_sanity.md', 'eval_sanity.csv', 'eval_sanity.png'):
+        assert (res/f).exists(), f
+    from latentxai.evaluation import EVAL_METHODS
+    corr = pd.read_csv(res/'eval_correctness.csv')
+    assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_regions', 'topdown_grid'}
+    assert corr.filter(like='correctness@').stack().between(0, 1).all() and (corr.n > 0).all()
+    abl = pd.read_csv(res/'eval_ablation_features.csv')
+    assert len(abl) == 2 * len(EVAL_METHODS) * 2 * 3  # models x methods x (vf, ob) x (min, max, noise)
+    assert abl.drop_frequency.between(0, 1).all() and abl.missing_rate.between(0, 1).all()
+    sanity = pd.read_csv(res/'eval_sanity.csv')
+    assert (sanity[sanity.method == 'random'].spearman == 1).all()  # random ignores the model: the failing example
+    first = {p.name: p.read_bytes() for p in res.glob('eval_*.csv')}
+    import shutil
+    shutil.rmtree(next((tmp_path/'models').rglob('explanations')))
+    main([*evals, '--out', str(tmp_path/'executed'), *tiny])
+    assert {p.name: p.read_bytes() for p in res.glob('eval_*.csv')} == first
