@@ -19,14 +19,16 @@ from latentxai.encoders import GridEncoder
 from latentxai.explain import encode_captions, explain
 from latentxai.lrp import LRP
 
-def setup(checkpoint, words):
+def setup(checkpoint, words, features='grid'):
+    "The model (a checkpoint, or an untrained top-down one on `features`), its vocabulary, a caption and random features."
     if checkpoint:
         model, ckpt = Captioner.load(checkpoint)
         vocab = Vocab(ckpt['vocab'][4:])
     else:
         torch.manual_seed(0)
         vocab = Vocab([f'w{i}' for i in range(59)])
-        model = Captioner(build_decoder(dict(kind='topdown', vocab_size=len(vocab), feat_dim=128)), 'grid', GridEncoder()).eval()
+        dim = 128 + 5 * (features == 'regions')
+        model = Captioner(build_decoder(dict(kind='topdown', vocab_size=len(vocab), feat_dim=dim)), features, GridEncoder()).eval()
     torch.manual_seed(0)
     caption = [vocab.itos[4 + i % (len(vocab) - 4)] for i in range(words)]
     feats = torch.randn(1, 64, model.decoder.feat_dim) if model.features != 'regions' else torch.randn(1, 36, model.decoder.feat_dim)
