@@ -19,14 +19,15 @@ from .decoders import Captioner, Decoder
 from .decoding import Caption, decode
 from .explain import encode_captions, explain
 from .gradients import boxes_to_pixels, cells_to_pixels
-from .lime import perturb
+from .lime import perturb, subset_design, word_logprobs
 from .scenes import COLOURS, SHAPES, object_words
+from .training import parameter_checksum
 
 # %% auto #0
 __all__ = ['METRICS', 'THRESHOLDS', 'PIXEL_METHODS', 'LOCALISATION', 'TOP_DOWN', 'EVAL_METHODS', 'Metric', 'summarise',
            'box_masks', 'correctness', 'mass_accuracy', 'rank_accuracy', 'pointing_game', 'rank_scores',
            'benchmark_concepts', 'word_objects', 'EvalImage', 'cell_objects', 'load_eval_images', 'on_image',
-           'localisation', 'code_digest', 'model_checksum', 'explain_split', 'ablation_mask', 'perturb_rows',
+           'localisation', 'code_digest', 'feature_objects', 'explain_split', 'ablation_mask', 'perturb_rows',
            'word_probs', 'caption_rows', 'ablate', 'ablation_summary', 'perturbation_curves', 'aopc', 'patch_mask',
            'pixel_ablation', 'word_ablation', 'pearson', 'faithfulness', 'randomised', 'spearman', 'EvalModel',
            'eval_model', 'explained', 'visual_positions']
@@ -196,10 +197,9 @@ def code_digest() -> str:
         h.update((Path(latentxai.__file__).parent/f'{name}.py').read_bytes())
     return h.hexdigest()[:16]
 
-def model_checksum(model:torch.nn.Module) -> str:
-    h = hashlib.sha256()
-    for k, v in model.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
+def feature_objects(image:EvalImage, features:str) -> torch.Tensor:
+    "The object id of every latent feature of an image: its proposals' `object_ids`, or per grid cell `cell_objects`."
+    return image.region_objects if features in ('regions', 'bottomup') else cell_objects(image.masks)
 
 def explain_split(model:Captioner, vocab:Vocab, images:list[EvalImage],
                   captions:list[Caption], # one generated caption per image
@@ -211,7 +211,7 @@ def explain_split(model:Captioner, vocab:Vocab, images:list[EvalImage],
     words = [c.words for c in captions]
     path = None
     if cache_dir is not None:
-        key = json.dumps([code_digest(), model_checksum(model), method, {k: v for k, v in sorted(options.items()) if k != 'objects'},
+        key = json.dumps([code_digest(), parameter_checksum(model), method, {k: v for k, v in sorted(options.items()) if k != 'objects'},
                           [i.record.filename for i in images], words])
         path = Path(cache_dir)/f"{method}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
         if path.exists(): return torch.load(path, weights_only=True)
@@ -223,7 +223,7 @@ def explain_split(model:Captioner, vocab:Vocab, images:list[EvalImage],
         if model.features == 'regions': visual['boxes'] = torch.stack([x.boxes for x in part])
         opts = dict(options)
         if method == 'lime_obj':
-            opts['objects'] = torch.stack([x.region_objects if model.features == 'regions' else cell_objects(x.masks) for x in part])
+            opts['objects'] = torch.stack([feature_objects(x, model.features) for x in part])
         ex = explain(model, words[i:i + batch_size], vocab, method, **visual, pixels=with_pixels, **opts)
         for x, e in zip(part, ex):
             feature_map = on_image(e.visual.double(), model.features, x.boxes.double(), S)
@@ -372,10 +372,12 @@ def patch_mask(patches:torch.Tensor, # P relevance per patch (row-major over the
     chosen[torch.argsort(patches.double(), descending=True, stable=True)[:k]] = True
     return chosen.reshape(side, side).repeat_interleave(patch, 0).repeat_interleave(patch, 1)
 
-def pixel_ablation(model:Captioner, vocab:Vocab, images:list[EvalImage], captions:list[Caption],
+def pixel_ablation(model:Captioner, vocab:Vocab, images:list[EvalImage],
+                   feats:torch.Tensor, mask:torch.Tensor|None, # the images' clean latent features (images x N x D) and mask
+                   captions:list[Caption],
                    patches:list[torch.Tensor], # per caption, T x P patch relevance
                    positions:list[list[int]], k:int=20, decoding:str|None='greedy', batch_size:int=64) -> dict:
-    "Zero each word's k most relevant patches, re-encode, and score the word before and after."
+    "Zero each word's k most relevant patches, re-encode, and score the word before (clean features) and after."
     owner, ids, steps = caption_rows(captions, vocab, positions)
     S = images[0].image.shape[-1]
     before, after, missing = [], [], []
@@ -384,10 +386,9 @@ def pixel_ablation(model:Captioner, vocab:Vocab, images:list[EvalImage], caption
         imgs = torch.stack([images[j].image for j in o.tolist()])
         zero = torch.stack([patch_mask(patches[j][t], k, S) for j, t in zip(o.tolist(), s.tolist())])
         boxes = torch.stack([images[j].boxes for j in o.tolist()]) if model.features == 'regions' else None
-        with torch.no_grad():
-            clean, m = model.visual(images=imgs, boxes=boxes)
-            gone, _ = model.visual(images=imgs * ~zero[:, None], boxes=boxes)
-        before.append(word_probs(model.decoder, clean, m, x, s)); after.append(word_probs(model.decoder, gone, m, x, s))
+        m = None if mask is None else mask[o]
+        with torch.no_grad(): gone = model.visual(images=imgs * ~zero[:, None], boxes=boxes, region_mask=m)[0]
+        before.append(word_probs(model.decoder, feats[o], m, x, s)); after.append(word_probs(model.decoder, gone, m, x, s))
         if decoding is not None:
             again = decode(model.decoder, vocab, gone, m, decoding)
             missing += [captions[j].words[t] not in c.words for j, t, c in zip(o.tolist(), s.tolist(), again)]
@@ -429,7 +430,6 @@ def faithfulness(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # 
                  subsets:int=50, size:int|None=None, # subset count and size (default: an eighth of the features)
                  value:str='min', seed:int=0, batch_size:int=512) -> torch.Tensor: # T correlations
     "Faithfulness correlation of every word of one caption."
-    from latentxai.lime import subset_design, word_logprobs
     valid = torch.ones(feats.shape[0], dtype=torch.bool) if mask is None else mask
     cols = valid.nonzero()[:, 0]
     size = size or max(1, round(len(cols) / 8))
@@ -481,13 +481,15 @@ class EvalModel:
 def eval_model(name:str, # '<decoder>_<features>', e.g. 'topdown_regions'
                checkpoint:str|Path, vocab:Vocab, images:list[EvalImage], decoding:str='beam') -> EvalModel:
     "Load a captioner, compute its features for the evaluation images and caption them."
-    decoder, features = name.split('_', 1)
+    decoder, _, features = name.partition('_')
+    if not features: raise ValueError(f"a model name is '<decoder>_<features>', e.g. 'topdown_regions'; got {name!r}")
+    if not Path(checkpoint).exists(): raise FileNotFoundError(f"no checkpoint for {name} at {checkpoint}: run nbs/train_models.ipynb first")
     model, _ = Captioner.load(checkpoint, decoder, features, vocab.itos)
     model.eval()
     imgs = torch.stack([x.image for x in images])
     boxes = torch.stack([x.boxes for x in images]) if features == 'regions' else None
     with torch.no_grad(): feats, mask = model.visual(images=imgs, boxes=boxes)
-    objects = torch.stack([x.region_objects if features == 'regions' else cell_objects(x.masks) for x in images])
+    objects = torch.stack([feature_objects(x, features) for x in images])
     return EvalModel(name, model, feats, mask, decode(model.decoder, vocab, feats, mask, decoding), objects)
 
 def explained(m:EvalModel, vocab:Vocab, images:list[EvalImage], label:str, # a key of EVAL_METHODS

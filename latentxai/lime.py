@@ -57,7 +57,7 @@ def perturb(feats:torch.Tensor, # N x D features of one image
     else:
         if noise is None or noise.shape != (*keep.shape, feats.shape[1]):
             raise ValueError(f"value='noise' needs standard normal draws of shape {(*keep.shape, feats.shape[1])}, got {None if noise is None else tuple(noise.shape)}")
-        fill = torch.maximum(torch.minimum(noise.to(feats.dtype) * sd, seen.amax(0)), seen.amin(0))
+        fill = torch.clamp(noise.to(feats.dtype) * sd, seen.amin(0), seen.amax(0))
     return torch.where(keep[..., None], feats, fill)
 
 def kernel_weights(z:torch.Tensor, # S x P binary samples

@@ -1,6 +1,9 @@
 "End to end: the main job's command runs the experiment notebooks with papermill and writes the tables."
+import shutil
+
 import pandas as pd
 
+from latentxai.evaluation import EVAL_METHODS
 from latentxai.pipeline import main
 
 def test_eval_benchmark_through_the_main_job(tmp_path):
@@ -52,7 +55,6 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
               'eval_ablation_pixels.csv', 'eval_ablation_curves.csv', 'eval_ablation_words.csv', 'eval_ablation_curves.png',
               'eval_correlation.md', 'eval_correlation.csv', 'eval_sanity.md', 'eval_sanity.csv', 'eval_sanity.png'):
         assert (res/f).exists(), f
-    from latentxai.evaluation import EVAL_METHODS
     corr = pd.read_csv(res/'eval_correctness.csv')
     assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_regions', 'topdown_grid'}
     assert corr.filter(like='correctness@').stack().between(0, 1).all() and (corr.n > 0).all()
@@ -62,7 +64,6 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     sanity = pd.read_csv(res/'eval_sanity.csv')
     assert (sanity[sanity.method == 'random'].spearman == 1).all()  # random ignores the model: the failing example
     first = {p.name: p.read_bytes() for p in res.glob('eval_*.csv')}
-    import shutil
     shutil.rmtree(next((tmp_path/'models').rglob('explanations')))
     main([*evals, '--out', str(tmp_path/'executed'), *tiny])
     assert {p.name: p.read_bytes() for p in res.glob('eval_*.csv')} == first
