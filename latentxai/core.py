@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #a3061361
 from __future__ import annotations
-import json, os, random
+import json, os, random, re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import torch
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device', 'DataFormatError', 'require_file', 'load_json',
-           'write_table', 'save_checkpoint', 'load_checkpoint']
+           'write_table', 'load_torch_file', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #2c8b4cd9
 def project_root(start:str|Path|None=None, # folder to search upwards from (default: the working directory)
@@ -80,6 +80,27 @@ def write_table(tables:pd.DataFrame|dict, # one table, or {section key: table}
     md.write_text('\n'.join(lines), encoding='utf-8')
     return paths + [md]
 
+# %% ../nbs/00_core.ipynb #0e3f446e
+_ANSI = re.compile(r'\x1b\[[0-9;]*m')
+
+def _load_failure(path:Path, e:Exception) -> str:
+    "Why `torch.load` could not read `path`, in one line."
+    if path.stat().st_size == 0: return 'the file is empty (0 bytes)'
+    text = _ANSI.sub('', str(e))
+    if 'WeightsUnpickler error:' in text:  # weights_only=True refused what the pickle holds
+        detail = next(l.strip() for l in text.split('WeightsUnpickler error:', 1)[1].splitlines() + ['?'] if l.strip())
+        return f"torch.load(weights_only=True) refused it, which it does for pickled code and objects other than tensors and plain values: {detail.split('. Please use')[0]}"
+    first = next((l.strip() for l in text.splitlines() if l.strip()), 'no message')
+    return f"truncated, or not a file written by torch.save ({type(e).__name__}: {first.split('. This is an internal')[0]})"
+
+def load_torch_file(path:str|Path, # a file written by torch.save
+                    what:str='PyTorch file', # what the file should be, for the message
+                   ):
+    "The contents of a weights file, read with `weights_only=True`; `DataFormatError` naming the file and the reason if it cannot be read."
+    path = require_file(path, what)
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise DataFormatError(f"{path}: cannot read the {what}: {_load_failure(path, e)}") from None
+
 # %% ../nbs/00_core.ipynb #1e4c21d7
 CHECKPOINT_FORMAT = 1
 
@@ -104,9 +125,7 @@ def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
                     vocab:list[str]|None=None, # the vocabulary the caller uses (None: accept the checkpoint's)
                    ) -> dict:
     "Read a checkpoint and refuse it, naming the difference, if its kind, config or vocabulary is not the expected one."
-    path = require_file(path, f'{kind} checkpoint')
-    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise DataFormatError(f"{path}: not a readable checkpoint ({str(e).splitlines()[0]})") from None
+    ckpt = load_torch_file(path, f'{kind} checkpoint')
     if not isinstance(ckpt, dict) or ckpt.get('format') != CHECKPOINT_FORMAT:
         raise DataFormatError(f"{path}: not a latentxai checkpoint (format {CHECKPOINT_FORMAT} expected)")
     if ckpt['kind'] != kind: raise DataFormatError(f"{path}: holds a {ckpt['kind']!r}, expected a {kind!r}")

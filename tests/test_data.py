@@ -3,11 +3,12 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from latentxai.core import DataFormatError
-from latentxai.data import (CaptionDataset, DatasetFiles, Vocab, collate, read_entities,
-                            read_karpathy, read_masks, read_region_features)
+from latentxai.data import (DatasetFiles, Vocab, load_split, read_entities, read_karpathy, read_masks, read_region_features,
+                            training_vocab)
 from latentxai.scenes import save_npz
 
 def karpathy(images):
@@ -38,31 +39,36 @@ def test_real_format_round_trip(coco):
     records = read_karpathy(root/'dataset_coco.json')
     assert [r.split for r in records] == ['train', 'train']  # restval counts as train
     assert read_karpathy(root/'dataset_coco.json', restval_as_train=False)[1].split == 'restval'
-    vocab = Vocab.build([s.tokens for r in records for s in r.sentences])
-    ds = CaptionDataset(records, vocab, 'image', image_dir=root, image_size=32)
-    assert len(ds) == 3 and ds[0]['image'].shape == (3, 32, 32)  # found under <root>/<filepath>/<filename>
-    regions = CaptionDataset(records, vocab, 'regions', feature_dir=root/'bu', n_regions=10, feat_dim=2048, per_caption=False)
-    batch = collate([regions[0], regions[1]])
-    assert batch['regions'].shape == (2, 10, 2048) and batch['region_mask'].all() and len(batch['references'][0]) == 2
-    assert batch['indices'] == [0, 1] and batch['filenames'] == names
-    ent = read_entities(root/'entities.json')
+    files = DatasetFiles.real(root, 'dataset_coco.json', images='', features='bu', entities='entities.json')
+    assert training_vocab(files).words() == ['a', 'horse', 'dog', 'man', 'riding']
+    split = load_split(files, 'train', parts=('images', 'regions'), image_size=32, progress=False)
+    assert split.images.shape == (2, 3, 32, 32) and split.images.dtype == torch.uint8  # found under <root>/<filepath>/<filename>
+    assert split.regions.shape == (2, 10, 2048) and split.region_mask.all() and split.class_ids.shape == (2, 10)
+    assert split.object_ids is None and [r.filename for r in split.records] == names
+    assert len(split.references()[0]) == 2
+    assert set(split.visual('bottomup')) == {'regions', 'boxes', 'region_mask', 'images'}
+    ent = read_entities(files.entities)
     assert ent[names[0]]['person'].shape == (2, 4) and ent[names[0]]['horse'].tolist() == [[1, 2, 20, 30]]
+
+def test_regions_of_different_counts_are_padded(coco):
+    root, names = coco
+    np.savez(root/'bu'/(names[1][:-4] + '.npz'), feat=np.ones((7, 2048), np.float32), boxes=np.tile([0, 0, 8, 8], (7, 1)).astype(np.float32))
+    split = load_split(DatasetFiles.real(root, 'dataset_coco.json', features='bu'), 'train', parts=['regions'], progress=False)
+    assert split.region_mask.sum(1).tolist() == [10, 7] and split.regions[1, 7:].abs().sum() == 0
+    assert split.class_ids is None  # the second file has none: not every image has them
 
 def test_missing_image(coco):
     root, names = coco
-    records = read_karpathy(root/'dataset_coco.json')
     (root/'val2014'/names[1]).unlink()
-    ds = CaptionDataset(records, Vocab(['a']), 'image', image_dir=root, per_caption=False)
-    with pytest.raises(FileNotFoundError, match=names[1]): ds[1]
+    with pytest.raises(FileNotFoundError, match=names[1]):
+        load_split(DatasetFiles.real(root, 'dataset_coco.json', images=''), 'train', progress=False)
 
 def test_image_of_wrong_size_or_not_an_image(coco):
     root, names = coco
-    records = read_karpathy(root/'dataset_coco.json')
-    with pytest.raises(DataFormatError, match='expected a 64x64 image, found 32x32'):
-        CaptionDataset(records, Vocab(['a']), 'image', image_dir=root, image_size=64)[0]
+    files = DatasetFiles.real(root, 'dataset_coco.json', images='')
+    with pytest.raises(DataFormatError, match='expected a 64x64 image, found 32x32'): load_split(files, 'train', image_size=64, progress=False)
     (root/'val2014'/names[0]).write_text('not an image')
-    with pytest.raises(DataFormatError, match='not a readable image'):
-        CaptionDataset(records, Vocab(['a']), 'image', image_dir=root)[0]
+    with pytest.raises(DataFormatError, match='not a readable image'): load_split(files, 'train', progress=False)
 
 def test_malformed_json(tmp_path):
     p = tmp_path/'dataset_coco.json'
@@ -113,10 +119,12 @@ def test_masks_and_entities_errors(tmp_path):
     p.write_text(json.dumps({'x.jpg': {'categories': {'dog': 18}, 'bbox': {'18': [[1, 2, 3]]}}}))
     with pytest.raises(DataFormatError, match='x1, y1, x2, y2'): read_entities(p)
 
-def test_dataset_arguments(tmp_path):
-    with pytest.raises(ValueError, match="'image' or 'regions'"): CaptionDataset([], Vocab([]), 'pixels', image_dir=tmp_path)
-    with pytest.raises(ValueError, match='needs feature_dir'): CaptionDataset([], Vocab([]), 'regions')
-    with pytest.raises(FileNotFoundError, match='image folder not found'): CaptionDataset([], Vocab([]), 'image', image_dir=tmp_path/'no')
-    with pytest.raises(ValueError, match='split is empty'): CaptionDataset([], Vocab([]), 'image', image_dir=tmp_path)
-    with pytest.raises(ValueError, match='empty batch'): collate([])
-    with pytest.raises(FileNotFoundError, match='not a benchmark folder'): DatasetFiles.benchmark(tmp_path)
+def test_split_arguments(coco):
+    root, _ = coco
+    files = DatasetFiles.real(root, 'dataset_coco.json')
+    with pytest.raises(ValueError, match="part 'images' needs the image folder"): load_split(files, 'train', progress=False)
+    with pytest.raises(ValueError, match="part 'regions' needs the folder of bottom-up"): load_split(files, 'train', parts=['regions'], progress=False)
+    with pytest.raises(ValueError, match="needs per-object ground truth"): load_split(files, 'train', parts=['objects'], progress=False)
+    with pytest.raises(ValueError, match="split 'test' has no images; splits present: \\['train'\\]"): load_split(files, 'test', progress=False)
+    with pytest.raises(FileNotFoundError, match='not a benchmark folder'): DatasetFiles.benchmark(root)
+    with pytest.raises(FileNotFoundError, match='data set folder not found'): DatasetFiles.real(root/'nowhere', 'x.json')

@@ -2,8 +2,10 @@
 import shutil
 
 import pandas as pd
+import pytest
+from papermill.exceptions import PapermillExecutionError
 
-from latentxai.evaluation import EVAL_METHODS
+from latentxai.experiments import EVAL_METHODS
 from latentxai.pipeline import main
 
 def test_eval_benchmark_through_the_main_job(tmp_path):
@@ -53,7 +55,8 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     main([*evals, '--out', str(tmp_path/'executed'), *tiny])
     for f in ('eval_correctness.md', 'eval_correctness.csv', 'eval_correctness.png', 'eval_ablation.md', 'eval_ablation_features.csv',
               'eval_ablation_pixels.csv', 'eval_ablation_curves.csv', 'eval_ablation_words.csv', 'eval_ablation_curves.png',
-              'eval_correlation.md', 'eval_correlation.csv', 'eval_sanity.md', 'eval_sanity.csv', 'eval_sanity.png'):
+              'eval_correlation.md', 'eval_correlation.csv', 'eval_sanity.md', 'eval_sanity_decoder.csv', 'eval_sanity_encoder.csv',
+              'eval_sanity.png'):
         assert (res/f).exists(), f
     corr = pd.read_csv(res/'eval_correctness.csv')
     assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_regions', 'topdown_grid'}
@@ -61,9 +64,24 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     abl = pd.read_csv(res/'eval_ablation_features.csv')
     assert len(abl) == 2 * len(EVAL_METHODS) * 2 * 3  # models x methods x (vf, ob) x (min, max, noise)
     assert abl.drop_frequency.between(0, 1).all() and abl.missing_rate.between(0, 1).all()
-    sanity = pd.read_csv(res/'eval_sanity.csv')
+    sanity = pd.read_csv(res/'eval_sanity_decoder.csv')
     assert (sanity[sanity.method == 'random'].spearman == 1).all()  # random ignores the model: the failing example
+    cnn = pd.read_csv(res/'eval_sanity_encoder.csv')
+    assert set(cnn.method) >= {'lrp', 'guided_backprop', 'guided_gradcam', 'gradient_x_input', 'gradcam', 'random'}
+    assert (cnn[cnn.method == 'random'][['spearman', 'ssim']] == 1).all().all() and cnn.randomised.str.endswith('conv1').any()
+    assert (cnn[cnn.method == 'lrp'].ssim.iloc[-1] < 1)
+    words = pd.read_csv(res/'eval_ablation_words.csv')
+    assert not {'gradcam', 'attention', 'lime1'} & set(words.method)  # methods that give no word relevance have no row
     first = {p.name: p.read_bytes() for p in res.glob('eval_*.csv')}
     shutil.rmtree(next((tmp_path/'models').rglob('explanations')))
     main([*evals, '--out', str(tmp_path/'executed'), *tiny])
     assert {p.name: p.read_bytes() for p in res.glob('eval_*.csv')} == first
+
+def test_parameters_are_checked_before_any_work(tmp_path):
+    "A bad parameter fails in the first cell, naming the parameter and what it takes, before the benchmark is generated."
+    common = ['--out', str(tmp_path/'executed'), '-p', 'data_dir', str(tmp_path/'data'), '-p', 'results_dir', str(tmp_path/'results')]
+    with pytest.raises(PapermillExecutionError, match="parameter 'N': expected one or a list of an int >= 1, got 'three'"):
+        main(['eval_ablation', *common, '-p', 'N', 'three'])
+    with pytest.raises(PapermillExecutionError, match="parameter 'values': expected one or a list of one of"):
+        main(['eval_ablation', *common, '-p', 'values', 'mean'])
+    assert not (tmp_path/'data').exists() and not (tmp_path/'results').exists()

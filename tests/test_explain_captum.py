@@ -7,10 +7,12 @@ from captum.attr import LRP as CaptumLRP, GuidedBackprop, InputXGradient, Integr
 from captum.attr._utils.lrp_rules import Alpha1_Beta0_Rule, EpsilonRule, GammaRule
 
 from latentxai.data import Vocab
-from latentxai.decoders import DECODERS, Captioner, build_decoder
+from latentxai.decoders import DECODERS
 from latentxai.encoders import GridEncoder
 from latentxai.explain import encode_captions, explain
-from latentxai.lrp import LRP, AlphaBeta, Epsilon, Gamma
+from latentxai.lrp import LRP
+from latentxai.rules import AlphaBeta, Epsilon, Gamma
+from latentxai.testing import tiny_captioner
 
 class Stack(nn.Module):
     "conv-relu-pool-conv-relu-linear, callable plainly (for Captum) or with our ops."
@@ -53,8 +55,7 @@ CAPTION = ['a', 'red', 'circle', 'and', 'a', 'square']
 @pytest.fixture(scope='module', params=sorted(DECODERS))
 def model(request):
     torch.manual_seed(0)
-    dec = build_decoder(dict(kind=request.param, vocab_size=len(VOCAB), feat_dim=128, hidden_dim=32, embed_dim=16, att_dim=16))
-    return Captioner(dec, 'grid', GridEncoder()).double().eval()
+    return tiny_captioner(request.param, 'grid', VOCAB, GridEncoder(), dtype=torch.double)
 
 def test_feature_methods_match_captum(model):
     torch.manual_seed(1)

@@ -5,7 +5,7 @@ import torch
 from sklearn.linear_model import Ridge
 
 from latentxai.data import Vocab
-from latentxai.decoders import Captioner, build_decoder
+from latentxai.testing import tiny_captioner, tiny_vocab
 from latentxai.explain import encode_captions, explain
 from latentxai.lime import kernel_weights, pair_design, perturb, ridge, subset_design, word_logprobs, lime_relevance
 
@@ -19,11 +19,9 @@ def test_ridge_equals_sklearn_with_and_without_weights():
         ref = Ridge(alpha=1.0).fit(X, Y, sample_weight=weights).coef_.T
         np.testing.assert_allclose(ours, ref, atol=1e-10)
 
-def small_model(features='regions', seed=0):
-    torch.manual_seed(seed)
-    vocab = Vocab(['a', 'red', 'blue', 'circle', 'square', 'and'])
-    dec = build_decoder(dict(kind='topdown', vocab_size=len(vocab), feat_dim=12, hidden_dim=16, embed_dim=8, att_dim=8))
-    return Captioner(dec, 'bottomup', None).eval(), vocab
+def small_model(seed=0):
+    "A tiny untrained captioner on 12-dimensional bottom-up features, and its vocabulary."
+    return tiny_captioner('topdown', 'bottomup', seed=seed), tiny_vocab()
 
 @pytest.mark.parametrize('variant,value', [('lime1', 'min'), ('lime2', 'max'), ('lime3', 'noise'), ('lime5', 'min')])
 def test_lime_equals_sklearn_on_the_same_perturbations(variant, value):
@@ -43,11 +41,11 @@ def test_lime_through_explain_bad_input():
     model, vocab = small_model()
     feats = torch.rand(2, 10, 12)
     caps = [['a', 'red', 'circle'], ['a', 'square']]
-    with pytest.raises(ValueError, match='needs `objects`'):
+    with pytest.raises(ValueError, match="needs option 'objects'"):
         explain(model, caps, vocab, 'lime_obj', feats=feats)
     with pytest.raises(ValueError, match='one id per feature'):
         explain(model, caps, vocab, 'lime_obj', feats=feats, objects=torch.zeros(2, 7, dtype=torch.long))
-    with pytest.raises(ValueError, match="value must be one of"):
+    with pytest.raises(ValueError, match="option .value. takes str \(one of .min., .max., .noise.\)"):
         explain(model, caps, vocab, 'lime1', feats=feats, value='mean')
     with pytest.raises(ValueError, match='NaN'):
         explain(model, caps, vocab, 'lime1', feats=feats.masked_fill(torch.rand(2, 10, 12) > 0.9, float('nan')))

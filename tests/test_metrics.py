@@ -7,8 +7,8 @@ from pycocoevalcap.meteor.meteor import Meteor
 from pycocoevalcap.rouge.rouge import Rouge
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
-from latentxai import metrics
-from latentxai.metrics import caption_scores, human_scores, spice_status
+from latentxai import caption_metrics
+from latentxai.caption_metrics import caption_scores, human_scores, spice_status
 
 REFS = {'a.png': ['A red circle to the left of a blue square.', 'A red disc and a blue box.', 'Two shapes: a circle and a square.'],
         'b.png': ['Two green stars on a grey background.', 'There are two stars.', 'A picture of two green stars.'],
@@ -34,7 +34,7 @@ def test_wrapper_equals_pycocoevalcap():
 
 def test_spice_unavailable_is_reported_not_faked(monkeypatch, tmp_path):
     (tmp_path/'spice'/'lib').mkdir(parents=True)
-    monkeypatch.setattr(metrics, '_coco_dir', lambda: tmp_path)  # a pycocoevalcap without the CoreNLP jars
+    monkeypatch.setattr(caption_metrics, '_coco_dir', lambda: tmp_path)  # a pycocoevalcap without the CoreNLP jars
     ok, reason = spice_status()
     assert not ok and 'stanford-corenlp-3.6.0.jar' in reason
     s = caption_scores(REFS, CANDS)

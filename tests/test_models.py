@@ -6,10 +6,11 @@ import torch
 
 from latentxai.core import DataFormatError
 from latentxai.data import DatasetFiles, Vocab, read_karpathy
-from latentxai.decoders import DECODERS, Captioner, build_decoder
+from latentxai.decoders import DECODERS, Captioner
 from latentxai.decoding import decode
 from latentxai.encoders import GridEncoder
 from latentxai.scenes import SceneConfig, generate_benchmark
+from latentxai.testing import tiny_captioner
 
 @pytest.fixture(scope='module')
 def bench(tmp_path_factory):
@@ -18,10 +19,8 @@ def bench(tmp_path_factory):
     return root
 
 def _captioner(kind, features):
-    torch.manual_seed(0)
-    enc = GridEncoder()
-    dim = enc.channels + (5 if features == 'regions' else 0)
-    return Captioner(build_decoder(dict(kind=kind, vocab_size=12, feat_dim=dim, hidden_dim=32)), features, enc).eval()
+    "An untrained captioner on the benchmark's 128 px CNN, with 12 words."
+    return tiny_captioner(kind, features, Vocab([f'w{i}' for i in range(8)]), GridEncoder(), hidden=32)
 
 @pytest.mark.parametrize('kind', sorted(DECODERS))
 @pytest.mark.parametrize('features', ['grid', 'regions'])

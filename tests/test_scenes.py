@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
-from latentxai.data import DatasetFiles, open_dataset, read_karpathy, read_masks, read_region_features
+from latentxai.data import DatasetFiles, load_split, read_karpathy, read_masks, read_region_features
 from latentxai.scenes import COLOURS, SHAPES, SceneConfig, generate_benchmark, object_words
 
 SMALL = SceneConfig(n_train=60, n_val=10, n_test=30, clutter=0.5)
@@ -20,7 +21,7 @@ def bench(tmp_path_factory):
 def test_same_seed_same_files(bench, tmp_path):
     again = generate_benchmark(SMALL, tmp_path/'again', workers=1, progress=False)
     a, b = checksums(bench), checksums(again)
-    assert len(a) == 3 * 100 + 4 and a == b
+    assert len(a) == 3 * 100 + 5 and a == b  # images, features, masks; 4 JSON files and the generator's record
 
 def test_other_seed_other_files(bench, tmp_path):
     other = generate_benchmark(SceneConfig(n_train=60, n_val=10, n_test=30, clutter=0.5, seed=1), tmp_path/'o', workers=1, progress=False)
@@ -69,10 +70,10 @@ def test_bias_only_in_train(tmp_path):
         return np.mean(['square' in h for h in with_circle])
     assert p_partner('train') > 0.95 and p_partner('test') < 0.6
 
-def test_loader_serves_the_benchmark(bench):
-    ds = open_dataset(DatasetFiles.benchmark(bench), 'val', 'regions', n_regions=36)
-    item = ds[0]
-    assert item['regions'].shape == (36, SMALL.feature_dim) and item['masks'].dtype.is_floating_point is False
+def test_one_data_path_serves_the_benchmark(bench):
+    val = load_split(DatasetFiles.benchmark(bench), 'val', parts=('regions', 'objects', 'masks'), progress=False)
+    assert val.regions.shape == (10, 36, SMALL.feature_dim) and val.masks[0].dtype == torch.bool
+    assert [len(o) for o in val.objects] == [len(m) for m in val.masks]
 
 def test_config_errors():
     with pytest.raises(ValueError, match='max_objects'): SceneConfig(max_objects=6)
