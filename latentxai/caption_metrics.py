@@ -55,6 +55,14 @@ class CaptionScores:
         "One table row: every metric in `CAPTION_METRICS` order, `None` where unavailable."
         return {m: self.scores.get(m) for m in CAPTION_METRICS}
 
+_METEOR = None
+
+def _meteor() -> Meteor:
+    "One METEOR process for the whole session: starting one loads its paraphrase tables (about 6 s), scoring is fast."
+    global _METEOR
+    if _METEOR is None or _METEOR.meteor_p.poll() is not None or _METEOR.lock.locked(): _METEOR = Meteor()  # new if it died or a call failed
+    return _METEOR
+
 def tokenize(captions:dict) -> dict:
     "PTB-tokenize {key: [str, ...]} as the COCO evaluation does (lower case, punctuation removed)."
     _require_java()
@@ -85,7 +93,7 @@ def caption_scores(references:dict, # {image key: [reference caption, ...]} raw 
     with contextlib.redirect_stdout(io.StringIO()):  # Bleu prints its internal counts
         bleu, bleu_each = Bleu(4).compute_score(gts, res, verbose=0)
     for n in range(4): scores[f'BLEU-{n + 1}'], per_image[f'BLEU-{n + 1}'] = bleu[n], np.array(bleu_each[n])
-    for name, scorer in (('METEOR', Meteor), ('ROUGE-L', Rouge), ('CIDEr', Cider)):
+    for name, scorer in (('METEOR', _meteor), ('ROUGE-L', Rouge), ('CIDEr', Cider)):
         s, each = scorer().compute_score(gts, res)
         scores[name], per_image[name] = float(s), np.array(each, dtype=float)
     if spice:

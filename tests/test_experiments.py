@@ -72,10 +72,11 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert (cnn[cnn.method == 'lrp'].ssim.iloc[-1] < 1)
     words = pd.read_csv(res/'eval_ablation_words.csv')
     assert not {'gradcam', 'attention', 'lime1'} & set(words.method)  # methods that give no word relevance have no row
-    first = {p.name: p.read_bytes() for p in res.glob('eval_*.csv')}
+    # the tables that read the explanation cache, again without it (eval_sanity explains afresh and never reads it)
+    first = {p.name: p.read_bytes() for p in res.glob('eval_*.csv') if not p.name.startswith('eval_sanity')}
     shutil.rmtree(next((tmp_path/'models').rglob('explanations')))
-    main([*evals, '--out', str(tmp_path/'executed'), *tiny])
-    assert {p.name: p.read_bytes() for p in res.glob('eval_*.csv')} == first
+    main([*evals[:3], '--out', str(tmp_path/'executed'), *tiny])
+    assert {p.name: p.read_bytes() for p in res.glob('eval_*.csv') if not p.name.startswith('eval_sanity')} == first
 
 def test_parameters_are_checked_before_any_work(tmp_path):
     "A bad parameter fails in the first cell, naming the parameter and what it takes, before the benchmark is generated."
