@@ -60,7 +60,10 @@ _METEOR = None
 def _meteor() -> Meteor:
     "One METEOR process for the whole session: starting one loads its paraphrase tables (about 6 s), scoring is fast."
     global _METEOR
-    if _METEOR is None or _METEOR.meteor_p.poll() is not None or _METEOR.lock.locked(): _METEOR = Meteor()  # new if it died or a call failed
+    if _METEOR is not None and (_METEOR.meteor_p.poll() is not None or _METEOR.lock.locked()):  # it died, or a call failed half-way
+        if _METEOR.lock.locked(): _METEOR.lock.release()  # Meteor.__del__ takes the lock: release it, or dropping the process hangs
+        _METEOR = None
+    if _METEOR is None: _METEOR = Meteor()
     return _METEOR
 
 def tokenize(captions:dict) -> dict:
