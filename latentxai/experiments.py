@@ -82,7 +82,7 @@ PARAMETERS = {
     'features': Param(f'one of {list(FEATURE_KINDS)}', _one_of(FEATURE_KINDS), many=True),
     'model_name': Param(_MODELS, _model_name),
     'word_method': Param(f'a method row that explains earlier words, one of {[k for k, (m, _) in EVAL_METHODS.items() if METHODS[m].linguistic]}',
-                            lambda v: v in EVAL_METHODS and METHODS[EVAL_METHODS[v][0]].linguistic),
+                         lambda v: v in EVAL_METHODS and METHODS[EVAL_METHODS[v][0]].linguistic),
     'models': Param(_MODELS, _model_name, many=True),
     'methods': Param(f'a method row, one of {list(EVAL_METHODS)}', _one_of(EVAL_METHODS), many=True, default_all=EVAL_METHODS),
     'pixel_methods': Param(f'a method row whose pixels come through the CNN, one of {_CNN_METHODS}', _one_of(_CNN_METHODS), many=True, default_all=_CNN_METHODS),
