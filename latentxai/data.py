@@ -303,6 +303,21 @@ class Split:
         "Per object of image i, its concepts: the values of its attributes (shape, colour, size)."
         return [{v for k, v in o.items() if isinstance(v, str)} for o in self._need('objects', 'objects')[i]]
 
+    def grounding(self, i:int, # the image
+                  words:list[str], # a caption of it
+                  word_concepts:dict, # surface word -> concept (category)
+                 ) -> list[dict|None]:
+        "Per word: None if it names no concept, else its `category`, the `objects` it names here (empty: hallucinated), their `boxes` and `masks` (None where the data set has none)."
+        objects = self._need('objects', 'objects')[i]
+        out = []
+        for w, objs in zip(words, word_objects(words, self.concepts(i), word_concepts)):
+            if objs is None: out.append(None); continue
+            ids = sorted(objs)
+            boxes = torch.tensor([objects[o]['box'] for o in ids], dtype=torch.float32).reshape(-1, 4)
+            masks = None if self.masks is None else self.masks[i][ids]
+            out.append(dict(category=word_concepts[w], objects=objs, boxes=boxes, masks=masks))
+        return out
+
     def feature_objects(self, features:str, # 'grid' (cells of the map), 'regions' or 'bottomup'
                         cells:int=8, # grid side, for 'grid'
                         index=slice(None), # which images (a slice or a list)

@@ -234,6 +234,8 @@ class Captioner(nn.Module):
         super().__init__()
         if features not in FEATURE_KINDS: raise ValueError(f"features must be one of {FEATURE_KINDS}, got {features!r}")
         if features != 'bottomup' and encoder is None: raise ValueError(f"features={features!r} needs the grid encoder")
+        if features == 'bottomup' and encoder is not None:
+            raise ValueError("a bottomup captioner reads its features from files (a detector's), so it takes no encoder: pass encoder=None")
         self.decoder, self.features, self.encoder = decoder, features, encoder
         if encoder is not None:
             expected = encoder.channels + (5 if features == 'regions' else 0)

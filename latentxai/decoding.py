@@ -12,7 +12,7 @@ from .data import Vocab
 from .decoders import Decoder
 
 # %% auto #0
-__all__ = ['BAD_ENDINGS', 'DECODING_METHODS', 'Caption', 'beam_search', 'decode']
+__all__ = ['BAD_ENDINGS', 'DECODING_METHODS', 'Caption', 'beam_search', 'decode', 'beam_word_scores']
 
 # %% ../nbs/06_decoding.ipynb #848748ca
 BAD_ENDINGS = ('a', 'an', 'the', 'of', 'and', 'with', 'on', 'in', 'to', 'at', 'is', 'are', 'there', 'some',
@@ -43,8 +43,9 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
                 diversity:float=0.5, # penalty per earlier-group use of a word at the same step
                 max_len:int=25, # most words per caption (an <end> is forced after)
                 bad_endings:tuple|None=BAD_ENDINGS, # words a caption may not end on (None: allow all)
-               ) -> list[list[Caption]]:
-    "Per image, its `beam_size` captions, best (highest log-probability) first."
+                word_scores:bool=False, # also return every word's best log-probability over the steps and live beams
+               ) -> list[list[Caption]]|tuple[list[list[Caption]], torch.Tensor]:
+    "Per image, its `beam_size` captions, best (highest log-probability) first (and, with `word_scores`, B x V best log-probabilities)."
     if len(vocab) != decoder.vocab_size: raise ValueError(f"vocabulary of {len(vocab)} words for a decoder of {decoder.vocab_size}")
     if beam_size < 1 or groups < 1 or beam_size % groups: raise ValueError(f"beam_size ({beam_size}) must be a positive multiple of groups ({groups})")
     if max_len < 1: raise ValueError(f"max_len must be >= 1, got {max_len}")
@@ -64,9 +65,11 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
     scores = torch.full((B, G, Kg), float('-inf')); scores[:, :, 0] = 0   # selection score (with diversity penalties)
     logprobs = torch.zeros(B, G, Kg)                                       # true summed log-probabilities
     done = torch.zeros(B, G, Kg, dtype=torch.bool)
+    best = torch.full((B, V), float('-inf'))
     for t in range(max_len + 1):
         logits, _, state, _ = decoder.step(decoder.embed(words), state, memory)
         logp = torch.log_softmax(logits.float(), -1)
+        if word_scores: best = torch.maximum(best, logp.view(B, K, V).masked_fill(done.view(B, K, 1), float('-inf')).amax(1))
         logp[:, never] = float('-inf')
         if bad_endings:
             logp[bad[words], vocab.end] = float('-inf')
@@ -100,7 +103,7 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
                 ids = [i for i in seqs[b, g, k].tolist() if i not in (vocab.pad, vocab.end)]
                 caps.append(Caption([vocab.itos[i] for i in ids], ids, logprobs[b, g, k].item()))
         out.append(sorted(caps, key=lambda c: -c.logprob))
-    return out
+    return (out, best) if word_scores else out
 
 def decode(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None=None,
            method:str='greedy', # one of DECODING_METHODS: 'greedy', 'beam' (3 beams), 'diverse' (3 groups of 1, lambda 0.5)
@@ -116,3 +119,14 @@ def decode(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|N
         m = None if mask is None else mask[i:i + batch_size]
         out += [beams[0] for beams in beam_search(decoder, vocab, feats[i:i + batch_size], m, **kw)]
     return out
+
+# %% ../nbs/06_decoding.ipynb #4d1a8e62
+def beam_word_scores(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None=None,
+                     beam_size:int=3, batch_size:int=256, **options) -> tuple[list[Caption], torch.Tensor]:
+    "Each image's best caption of a free beam search and every word's best log-probability over its steps and beams (B x V)."
+    caps, scores = [], []
+    for i in range(0, len(feats), batch_size):
+        m = None if mask is None else mask[i:i + batch_size]
+        beams, best = beam_search(decoder, vocab, feats[i:i + batch_size], m, beam_size, word_scores=True, **options)
+        caps += [b[0] for b in beams]; scores.append(best)
+    return caps, torch.cat(scores)

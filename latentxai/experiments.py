@@ -5,7 +5,7 @@
 # %% ../nbs/80_experiments.ipynb #63d21c68
 from __future__ import annotations
 import hashlib, json, time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -17,11 +17,12 @@ from .data import FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, load_split, 
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
 from .decoding import DECODING_METHODS, Caption, decode
 from .explain import METHODS, explain
-from .lime import VALUES
+from .lime import VALUES, FeatureRange
 from .localisation import LOCALISATION, localisation, on_image
-from .scenes import SPLITS, SceneConfig, ensure_benchmark, word_concepts
-from .training import checkpoint_path, parameter_checksum
-import latentxai, latentxai.perturbation, latentxai.sanity  # the package's folder (code_digest); perturbation and sanity add their metrics to METRICS
+from .perturbation import SCORINGS
+from .scenes import COLOURS, SHAPES, SPLITS, SceneConfig, ensure_benchmark, word_concepts
+from .training import checkpoint_path, detector_ready, parameter_checksum
+import latentxai, latentxai.sanity  # the package's folder (code_digest); sanity adds its metrics to METRICS (perturbation does, imported above)
 
 # %% auto #0
 __all__ = ['EVAL_METHODS', 'PARAMETERS', 'Param', 'check_parameters', 'scene_config', 'dataset_files', 'EvalModel', 'Experiment',
@@ -89,6 +90,7 @@ PARAMETERS = {
     'abl_type': Param("'vf' (top features) or 'ob' (top objects)", _one_of(('vf', 'ob')), many=True),
     'N': Param('an int >= 1', _int(1), many=True),
     'values': Param(f'one of {list(VALUES)}', _one_of(VALUES), many=True),
+    'scorings': Param(f'one of {list(SCORINGS)}', _one_of(SCORINGS), many=True),
     **{k: Param('True or False', _flag) for k in ('pixel', 'curves', 'words')},
 }
 
@@ -147,8 +149,31 @@ class Experiment:
             raise ValueError(f"words are matched to objects on the benchmark only so far; {self.params['dataset']!r} has no category -> words table")
         return word_concepts()
 
+    def word_kind(self, word:str) -> str|None:
+        "'noun' for an object word (the papers' words), 'colour' for a colour word (the project's extension), None otherwise."
+        concept = self.word_concepts.get(word)
+        return None if concept is None else 'noun' if concept in SHAPES else 'colour' if concept in COLOURS else None
+
+    def feature_range(self, features:str) -> FeatureRange:
+        "The range of the training split's latent features of a feature type (written by nbs/train_models.ipynb)."
+        path = self.checkpoint(f'feature_range_{features}')
+        if not path.exists():
+            raise FileNotFoundError(f"no feature range for {features} features at {path}: nbs/train_models.ipynb writes it when it computes the "
+                                    "training split's features (run it with the same data-set parameters)")
+        return FeatureRange.load(path)
+
     @property
     def cache_dir(self) -> Path: return checkpoint_path(self.models_dir, self.root, 'explanations').with_suffix('')
+    @property
+    def detector_dir(self) -> Path:
+        "Where the benchmark's bottom-up features (its proposals pooled by the frozen CNN) are written by nbs/train_models.ipynb."
+        return checkpoint_path(self.models_dir, self.root, 'detector').with_suffix('')
+
+    def use_detector(self):
+        "Read regions from the detector features (benchmark): the files a `bottomup` captioner trains on; the same boxes as the proposals."
+        if not detector_ready(self.detector_dir):
+            raise FileNotFoundError(f"no detector features at {self.detector_dir}: nbs/train_models.ipynb writes them (features 'bottomup')")
+        self.files = replace(self.files, features=self.detector_dir)
     def checkpoint(self, name:str) -> Path: return checkpoint_path(self.models_dir, self.root, name)
 
     def split(self, name:str|None=None, # default: the `split` parameter
@@ -188,13 +213,15 @@ class Experiment:
         "The explanations of a model's captions by one method row of the tables (see `explain_split`), cached."
         if label not in EVAL_METHODS: raise ValueError(f"unknown method row {label!r}; known: {list(EVAL_METHODS)}")
         method, options = EVAL_METHODS[label]
+        ranges = self.feature_range(m.model.features) if any(o.name == 'ranges' for o in METHODS[method].options) else None
         return explain_split(m.model, self.vocab, split, m.captions, method, self.word_concepts, self.params.get('batch_size', 8),
-                             self.cache_dir, progress, **options)
+                             self.cache_dir, progress, ranges, **options)
 
-    def visual_positions(self, captions:list[Caption], split:Split) -> list[list[int]]:
-        "Per caption, the positions of its visual words (the words of a concept, present in the image or not)."
-        return [[t for t, objs in enumerate(word_objects(c.words, split.concepts(i), self.word_concepts)) if objs is not None]
-                for i, c in enumerate(captions)]
+    def visual_positions(self, captions:list[Caption], split:Split, kinds=('noun', 'colour'), # which words: 'noun', 'colour'
+                        ) -> list[list[int]]:
+        "Per caption, the positions of its visual words of the given kinds (present in the image or not)."
+        return [[t for t, objs in enumerate(word_objects(c.words, split.concepts(i), self.word_concepts))
+                 if objs is not None and self.word_kind(c.words[t]) in kinds] for i, c in enumerate(captions)]
 
     def meta(self, higher_is_better:str|None=None, **more) -> dict:
         "What a table was measured on: the data set and split, `more` (models, images ...), the seed, and which way is better."
@@ -217,8 +244,10 @@ def setup(params:dict, # the notebook's parameters (`globals()`): checked and no
     root, files = dataset_files(params.get('dataset', 'shapes'), params.get('data_dir'), params.get('captions_file'), params.get('images_dir'),
                                 params.get('features_dir'), params.get('entities_file'), scene_config(params), params.get('workers', 2))
     where = lambda key, default: Path(params[key]) if params.get(key) else project_root()/default
-    return Experiment(params, root, files, training_vocab(files, params.get('min_count', 1)), where('models_dir', 'models'),
-                      where('results_dir', 'results'), started)
+    ex = Experiment(params, root, files, training_vocab(files, params.get('min_count', 1)), where('models_dir', 'models'),
+                    where('results_dir', 'results'), started)
+    if params.get('dataset', 'shapes') == 'shapes' and detector_ready(ex.detector_dir): ex.use_detector()
+    return ex
 
 # %% ../nbs/80_experiments.ipynb #9c329f25
 def code_digest() -> str:
@@ -230,24 +259,28 @@ def code_digest() -> str:
 
 def method_inputs(method:str, # a name in explain.METHODS
                   model:Captioner, split:Split, index=slice(None), # which images of the split
+                  ranges:FeatureRange|None=None, # the data set's feature range, for the methods that take one
                  ) -> dict:
-    "The inputs a method declares it needs beyond the image, from the split's ground truth: `objects` for object-level LIME."
-    if not any(o.name == 'objects' for o in METHODS[method].options): return {}
-    return dict(objects=split.feature_objects(model.features, model.encoder.grid_size if model.features == 'grid' else None, index))
+    "The inputs a method declares it needs beyond the image: `objects` for object-level LIME (from the split), `ranges` for LIME."
+    names = {o.name for o in METHODS[method].options}
+    out = {} if ranges is None or 'ranges' not in names else dict(ranges=ranges)
+    if 'objects' in names: out['objects'] = split.feature_objects(model.features, model.encoder.grid_size if model.features == 'grid' else None, index)
+    return out
 
 def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with regions, objects and masks
                   captions:list[Caption], # one generated caption per image
                   method:str, # a name in explain.METHODS
                   word_concepts:dict, # surface word -> concept, to find the objects a word names
                   batch_size:int=8, cache_dir:str|Path|None=None, progress:bool=True,
+                  ranges:FeatureRange|None=None, # the data set's feature range (LIME's 'max' and 'noise')
                   **options, # the method's options
                  ) -> list[dict]:
-    "Per image: visual, linguistic, probs, patches (T x P) and localisation {'features', 'pixels'} (T x len(LOCALISATION))."
+    "Per image: visual, linguistic, probs, patches (T x P), localisation {'features', 'pixels'} (T x len(LOCALISATION)), categories (T)."
     words = [c.words for c in captions]
     path = None
     if cache_dir is not None:
         key = json.dumps([code_digest(), parameter_checksum(model), method, {k: repr(v) for k, v in sorted(options.items())},
-                          [r.filename for r in split.records], words, sorted(word_concepts.items())])
+                          None if ranges is None else ranges.digest(), [r.filename for r in split.records], words, sorted(word_concepts.items())])
         path = Path(cache_dir)/f"{method}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
         if path.exists(): return torch.load(path, weights_only=True)
     own = METHODS[method].pixels == 'cnn' and model.encoder is not None
@@ -255,18 +288,20 @@ def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with 
     for i in tqdm(range(0, len(split), batch_size), desc=method, disable=not progress, leave=False):
         part = slice(i, i + batch_size)
         ex = explain(model, words[part], vocab, method, **split.visual(model.features, part), pixels=own, **options,
-                     **method_inputs(method, model, split, part))
+                     **method_inputs(method, model, split, part, ranges))
         for j, e in enumerate(ex, i):
             boxes = None if model.features == 'grid' else split.boxes[j].double()
             feature_map = on_image(e.visual.double(), model.features, boxes, S, None if split.region_mask is None else split.region_mask[j])
             pixel_map = e.pixels.double() if own else feature_map
-            levels = {'features': feature_map, **({'pixels': pixel_map} if own else {})}
+            levels = {'features': (feature_map, feature_map), **({'pixels': (e.heatmap.double(), pixel_map)} if own else {})}
             loc = {lvl: torch.full((len(e.words), len(LOCALISATION)), float('nan'), dtype=torch.double) for lvl in levels}
-            for t, objs in enumerate(word_objects(e.words, split.concepts(j), word_concepts)):
-                if objs:
-                    for lvl, heat in levels.items(): loc[lvl][t] = localisation(heat[t], split.masks[j], objs)
+            categories = [None] * len(e.words)
+            for t, g in enumerate(split.grounding(j, e.words, word_concepts)):
+                if g and g['objects']:
+                    categories[t] = g['category']
+                    for lvl, (heat, signed) in levels.items(): loc[lvl][t] = localisation(heat[t], signed[t], g['boxes'], g['masks'])
             patches = F.avg_pool2d(pixel_map[:, None], 8)[:, 0].flatten(1) * 64  # relevance per 8 x 8 patch
-            out.append(dict(visual=e.visual, linguistic=e.linguistic, probs=e.probs, patches=patches.float(), localisation=loc))
+            out.append(dict(visual=e.visual, linguistic=e.linguistic, probs=e.probs, patches=patches.float(), localisation=loc, categories=categories))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(out, path)

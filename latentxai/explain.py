@@ -13,7 +13,8 @@ from .data import Vocab
 from .decoders import Captioner
 from .encoders import check_boxes, check_images
 from .gradients import GuidedBackprop, boxes_to_pixels, cells_to_pixels, gradcam
-from .lime import VALUES, VARIANTS, lime_relevance
+from .localisation import heatmap
+from .lime import VALUES, VARIANTS, FeatureRange, lime_relevance
 from .lrp import CONV_RULES, FIRST_RULES, lrp_ops
 from .ops import PLAIN, Ops
 from .rules import AlphaBeta, Epsilon, Flat, Gamma, ZB
@@ -60,6 +61,7 @@ class Relevance(NamedTuple):
     visual: torch.Tensor # T x B x N
     linguistic: torch.Tensor|None = None # T x B x T
     pixels: torch.Tensor|None = None # T x B x S x S (methods whose pixels come through the CNN)
+    channels: torch.Tensor|None = None # T x B x C x S x S, the pixel relevance per colour channel (where the method has one)
 
 @dataclass(frozen=True)
 class Method:
@@ -105,6 +107,7 @@ class Explanation:
     logits: torch.Tensor # T, the word's logit
     probs: torch.Tensor # T, the word's probability
     options: dict = field(default_factory=dict) # every option's value (tensors left out)
+    heatmap: torch.Tensor|None = None # T x H x W, Sun et al.'s heatmap: positive part per colour channel, then their mean
 
 # %% ../nbs/15_explain.ipynb #1959a764
 class Batch:
@@ -175,10 +178,10 @@ def _times_input(p:Pass, g:dict, cnn:bool) -> Relevance:
     "Input x gradient on the features, the embeddings and (through the CNN) the pixels, summed over each input's channels."
     vis = (p.feats.detach() * g['feats']).sum(-1)
     lin = (p.emb.detach() * g['emb']).sum(-1)
-    pix = None
-    if cnn and 'terms' in g: pix = sum((t * gt).sum(-3) for t, gt in g['terms'])  # LRP's first-layer rule
-    elif cnn: pix = (p.pixel_input() * g['images']).sum(-3)
-    return Relevance(vis, lin, pix)
+    channels = None
+    if cnn and 'terms' in g: channels = sum(t * gt for t, gt in g['terms'])  # LRP's first-layer rule
+    elif cnn: channels = p.pixel_input() * g['images']
+    return Relevance(vis, lin, None if channels is None else channels.sum(-3), channels)
 
 def _lrp(batch:Batch, eps:float, conv_rule, first_rule) -> Relevance:
     p = batch.run(lrp_ops(batch.model.encoder, eps, conv_rule, first_rule), batch.cnn)
@@ -198,7 +201,8 @@ def _gradient_x_input(batch:Batch) -> Relevance:
 
 def _saliency(batch:Batch) -> Relevance:
     g = batch.run(cnn=batch.cnn).grads()
-    return Relevance(g['feats'].abs().sum(-1), g['emb'].abs().sum(-1), g['images'].abs().amax(-3) if batch.cnn else None)
+    channels = g['images'].abs() if batch.cnn else None
+    return Relevance(g['feats'].abs().sum(-1), g['emb'].abs().sum(-1), None if channels is None else channels.amax(-3), channels)
 
 def _integrated_gradients(batch:Batch, steps:int) -> Relevance:
     total = None
@@ -225,11 +229,12 @@ def _gradcam(batch:Batch) -> Relevance:
 
 def _guided_backprop(batch:Batch) -> Relevance:
     g = batch.run(GuidedBackprop(), batch.cnn).grads()
-    return Relevance(g['feats'].sum(-1), g['emb'].sum(-1), g['images'].sum(-3) if batch.cnn else None)
+    return Relevance(g['feats'].sum(-1), g['emb'].sum(-1), g['images'].sum(-3) if batch.cnn else None, g['images'] if batch.cnn else None)
 
 def _guided_gradcam(batch:Batch) -> Relevance:
     cam, guided = _gradcam(batch), _guided_backprop(batch)
-    return Relevance(cam.visual, None, None if cam.pixels is None else cam.pixels * guided.pixels)
+    if cam.pixels is None: return Relevance(cam.visual)
+    return Relevance(cam.visual, None, cam.pixels * guided.pixels, cam.pixels[:, :, None] * guided.channels)
 
 register(Method('gradcam', _gradcam, 'logit', False, 'cnn', about='mean-gradient-weighted activations, rectified'))
 register(Method('guided_backprop', _guided_backprop, 'logit', True, 'cnn', about='gradient with only positive gradients through ReLUs'))
@@ -263,7 +268,7 @@ def _lime(variant:str):
 _LIME_OPTIONS = (Option('value', (str,), None, "perturbation value (default: the variant's)", VALUES),
                  Option('kernel_width', (float,), None, "weight samples by LIME's kernel (None: unweighted)", low=0.),
                  Option('alpha', (float,), 1.0, 'ridge penalty', low=0.), Option('sd', (float,), 1.5, 'noise standard deviation', low=0.),
-                 Option('saturation', (float,), None, "the 'max' constant (default: the image's largest feature value)"),
+                 Option('ranges', (FeatureRange,), None, "the data set's feature range, for 'max' and 'noise' (default: each image's own)"),
                  Option('seed', (int,), 0, 'random designs and noise'), Option('batch_size', (int,), 1024, 'perturbations per forward pass', low=1))
 _SAMPLING_OPTIONS = {'pairs': (), 'random': (Option('samples', (int,), None, 'samples, the clean input included', low=2),
                                            Option('size', (int,), None, 'features perturbed per sample', low=1)),
@@ -330,8 +335,9 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
     if pixels is False: cnn = spread = False
     feats, mask = _latent(model, len(ids), images, boxes, regions, region_mask, feats, mask)
     batch = Batch(model, ids, feats, mask, images, boxes, cnn)
-    vis, lin, pix = m.relevance(batch, **opts)
+    vis, lin, pix, channels = m.relevance(batch, **opts)
     if spread: pix = batch.to_image(vis)
+    heat = None if pix is None else pix.clamp(min=0) if channels is None else heatmap(channels)  # Sun et al.'s heatmap
     logits = batch.plain_logits()
     word_logits = logits.gather(2, batch.targets[..., None])[..., 0]
     probs = torch.softmax(logits.float(), -1).gather(2, batch.targets[..., None])[..., 0]
@@ -340,5 +346,6 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
     for b, c in enumerate(captions):
         T = len(c)
         out.append(Explanation(method, m.target, list(c), vis[:T, b].detach(), None if lin is None else torch.tril(lin[:T, b, :T]).detach(),
-                               None if pix is None else pix[:T, b].detach(), word_logits[b, :T], probs[b, :T], kept))
+                               None if pix is None else pix[:T, b].detach(), word_logits[b, :T], probs[b, :T], kept,
+                               None if heat is None else heat[:T, b].detach()))
     return out

@@ -4,16 +4,20 @@
 
 # %% ../nbs/13_lime.ipynb #562716d4
 from __future__ import annotations
-import math
+import hashlib, math
+from dataclasses import dataclass
 from itertools import combinations
+
+from pathlib import Path
 
 import torch
 
+from .core import DataFormatError, load_torch_file
 from .decoders import Decoder
 
 # %% auto #0
-__all__ = ['VALUES', 'VARIANTS', 'pair_design', 'subset_design', 'object_design', 'perturb', 'kernel_weights', 'ridge',
-           'word_logprobs', 'lime_relevance']
+__all__ = ['VALUES', 'VARIANTS', 'pair_design', 'subset_design', 'object_design', 'FeatureRange', 'redraw_noise', 'perturb',
+           'kernel_weights', 'ridge', 'word_logprobs', 'lime_relevance']
 
 # %% ../nbs/13_lime.ipynb #36918b31
 def pair_design(n:int) -> torch.Tensor:
@@ -40,25 +44,72 @@ def object_design(k:int) -> torch.Tensor:
 # %% ../nbs/13_lime.ipynb #e14b0fca
 VALUES = ('min', 'max', 'noise')
 
+@dataclass(frozen=True)
+class FeatureRange:
+    "A data set's latent feature range: its largest value (the `max` constant) and each dimension's min and max (`noise`)."
+    top: float # the largest feature value in the data set
+    low: torch.Tensor # D, each dimension's smallest value
+    high: torch.Tensor # D, each dimension's largest value
+
+    @classmethod
+    def of(cls, feats:torch.Tensor, # ... x N x D latent features (of a split, or of one image)
+           mask:torch.Tensor|None=None, # ... x N, False for padding (left out)
+          ) -> FeatureRange:
+        "The range of the given features."
+        seen = feats.reshape(-1, feats.shape[-1]) if mask is None else feats[mask.bool()]
+        if not len(seen): raise ValueError("no features to take a range from (every feature is padding)")
+        if not torch.isfinite(seen).all(): raise ValueError(f"the features have {int((~torch.isfinite(seen)).sum())} NaN or infinite values: no range")
+        return cls(seen.max().item(), seen.amin(0).detach().clone(), seen.amax(0).detach().clone())
+
+    def save(self, path:str|Path) -> Path:
+        "Write the range to a file (read back with `FeatureRange.load`)."
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        torch.save(dict(top=self.top, low=self.low, high=self.high), path)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path:str|Path) -> FeatureRange:
+        "A range written by `FeatureRange.save`."
+        d = load_torch_file(path, 'feature range')
+        if not isinstance(d, dict) or set(d) != {'top', 'low', 'high'}: raise DataFormatError(f"{path}: not a feature range (expected top, low, high)")
+        return cls(float(d['top']), d['low'], d['high'])
+
+    def digest(self) -> str:
+        "A short digest of the range, for cache keys."
+        return hashlib.sha256(repr(self.top).encode() + self.low.double().numpy().tobytes() + self.high.double().numpy().tobytes()).hexdigest()[:16]
+
+def redraw_noise(feats:torch.Tensor, # ... x D features the noise is added to
+                 low:torch.Tensor, high:torch.Tensor, # D, the range every value must end in
+                 sd:float=1.5, generator:torch.Generator|None=None, tries:int=100) -> torch.Tensor:
+    "feats + N(0, sd), each value re-drawn until inside [low, high] (clipped after `tries` draws)."
+    low, high = low.to(feats.dtype), high.to(feats.dtype)
+    out = feats + sd * torch.randn(feats.shape, generator=generator).to(feats.dtype)
+    for _ in range(tries):
+        bad = (out < low) | (out > high)
+        if not bad.any(): break
+        out[bad] = (feats + sd * torch.randn(feats.shape, generator=generator).to(feats.dtype))[bad]
+    return torch.minimum(torch.maximum(out, low), high)
+
 def perturb(feats:torch.Tensor, # N x D features of one image
             keep:torch.Tensor, # S x N, True = kept
-            value:str='min', # 'min' (zeros), 'max' (saturation constant) or 'noise' (clipped Gaussian)
-            saturation:float|None=None, # the 'max' constant (default: the largest value in `feats`)
-            noise:torch.Tensor|None=None, # S x N x D standard normal draws for 'noise'
+            value:str='min', # 'min' (zeros), 'max' (the data set's largest value) or 'noise' (feature plus re-drawn noise)
+            ranges:FeatureRange|None=None, # the data set's range (None: the image's own features stand in)
+            generator:torch.Generator|None=None, # draws of the noise (None: seeded with 0)
             sd:float=1.5, # the noise's standard deviation
-            valid:torch.Tensor|None=None, # N, False for padding (left out of the ranges)
+            valid:torch.Tensor|None=None, # N, False for padding (never perturbed by callers; left out of a stand-in range)
            ) -> torch.Tensor: # S x N x D
     "The S perturbed copies of `feats`: every feature with keep = False replaced by `value`."
     if value not in VALUES: raise ValueError(f"value must be one of {VALUES}, got {value!r}")
     if keep.shape[1] != feats.shape[0]: raise ValueError(f"keep has {keep.shape[1]} columns for {feats.shape[0]} features")
-    seen = feats if valid is None else feats[valid]
-    if value == 'min': fill = feats.new_zeros(())
-    elif value == 'max': fill = feats.new_tensor(seen.max().item() if saturation is None else saturation)
-    else:
-        if noise is None or noise.shape != (*keep.shape, feats.shape[1]):
-            raise ValueError(f"value='noise' needs standard normal draws of shape {(*keep.shape, feats.shape[1])}, got {None if noise is None else tuple(noise.shape)}")
-        fill = torch.clamp(noise.to(feats.dtype) * sd, seen.amin(0), seen.amax(0))
-    return torch.where(keep[..., None], feats, fill)
+    if value == 'min': return torch.where(keep[..., None], feats, feats.new_zeros(()))
+    ranges = ranges or FeatureRange.of(feats, valid)
+    if ranges.low.shape != feats.shape[-1:]: raise ValueError(f"the feature range has {len(ranges.low)} dimensions, the features {feats.shape[-1]}")
+    if value == 'max': return torch.where(keep[..., None], feats, feats.new_tensor(ranges.top))
+    base = feats.expand(len(keep), *feats.shape)
+    gone = ~keep
+    out = base.clone()
+    out[gone] = redraw_noise(base[gone], ranges.low, ranges.high, sd, generator or torch.Generator().manual_seed(0))
+    return out
 
 def kernel_weights(z:torch.Tensor, # S x P binary samples
                    width:float=0.25, # LIME's kernel width (on the cosine distance)
@@ -120,7 +171,7 @@ def lime_relevance(decoder:Decoder, # the captioner's decoder (eval mode)
                    kernel_width:float|None=None, # weight samples by LIME's kernel (None: unweighted, as Elguendouze et al.)
                    alpha:float=1.0, # ridge penalty
                    sd:float=1.5, # noise standard deviation
-                   saturation:float|None=None, # the 'max' constant
+                   ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise'; None: this image's)
                    seed:int=0, # random designs and noise
                    batch_size:int=1024, # perturbations per forward pass
                   ) -> torch.Tensor: # (L-1) x N: every word and <end>
@@ -142,8 +193,7 @@ def lime_relevance(decoder:Decoder, # the captioner's decoder (eval mode)
         z = pair_design(len(cols)) if spec['design'] == 'pairs' else subset_design(len(cols), spec['size'], spec['samples'], seed)
         keep = torch.ones(len(z), N, dtype=torch.bool)
         keep[:, cols] = z
-    noise = torch.randn(*keep.shape, feats.shape[1], generator=torch.Generator().manual_seed(seed)) if spec.get('value', 'min') == 'noise' else None
-    perturbed = perturb(feats, keep, spec.get('value', 'min'), saturation, noise, sd, valid)
+    perturbed = perturb(feats, keep, spec.get('value', 'min'), ranges, torch.Generator().manual_seed(seed), sd, valid)
     logp = word_logprobs(decoder, perturbed, ids, None if mask is None else mask, batch_size)
     coef = ridge(z, logp, alpha, None if kernel_width is None else kernel_weights(z, kernel_width)).to(feats.dtype)  # P x T
     relevance = feats.new_zeros(coef.shape[1], N)

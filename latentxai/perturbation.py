@@ -8,14 +8,14 @@ import torch
 
 from .data import Vocab
 from .decoders import Captioner, Decoder
-from .decoding import Caption, decode
+from .decoding import Caption, beam_word_scores, decode
 from .explain import encode_captions
-from .lime import perturb, subset_design, word_logprobs
+from .lime import FeatureRange, perturb, subset_design, word_logprobs
 from .localisation import Metric, declare, summarise
 
 # %% auto #0
-__all__ = ['ablation_mask', 'perturb_rows', 'word_probs', 'caption_rows', 'ablate', 'ablation_summary', 'perturbation_curves',
-           'aopc', 'patch_mask', 'pixel_ablation', 'word_ablation', 'pearson', 'faithfulness']
+__all__ = ['SCORINGS', 'STOP_WORDS', 'ablation_mask', 'perturb_rows', 'word_probs', 'caption_rows', 'ablate', 'ablation_summary',
+           'perturbation_curves', 'aopc', 'patch_mask', 'pixel_ablation', 'word_ablation', 'pearson', 'faithfulness']
 
 # %% ../nbs/21_perturbation.ipynb #1d2e7ab2
 def ablation_mask(relevance:torch.Tensor, # N relevance for one word
@@ -43,14 +43,13 @@ def ablation_mask(relevance:torch.Tensor, # N relevance for one word
 
 def perturb_rows(feats:torch.Tensor, # R x N x D features (one image per row)
                  perturbed:torch.Tensor, # R x N, True = perturb
-                 value:str='min', mask:torch.Tensor|None=None, seed:int=0, sd:float=1.5) -> torch.Tensor:
+                 value:str='min', mask:torch.Tensor|None=None, seed:int=0, sd:float=1.5,
+                 ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise'; None: each row's own image)
+                ) -> torch.Tensor:
     "Each row's features with its chosen features replaced by `value` (see `lime.perturb`)."
     g = torch.Generator().manual_seed(seed)
-    out = []
-    for r in range(len(feats)):
-        noise = torch.randn(1, *feats.shape[1:], generator=g) if value == 'noise' else None
-        out.append(perturb(feats[r], ~perturbed[r:r + 1], value, noise=noise, sd=sd, valid=None if mask is None else mask[r])[0])
-    return torch.stack(out)
+    return torch.stack([perturb(feats[r], ~perturbed[r:r + 1], value, ranges, g, sd, None if mask is None else mask[r])[0]
+                        for r in range(len(feats))])
 
 @torch.no_grad()
 def word_probs(decoder:Decoder,
@@ -79,6 +78,8 @@ def caption_rows(captions:list[Caption], vocab:Vocab, positions:list[list[int]])
     steps = torch.tensor([t for ps in positions for t in ps], dtype=torch.long)
     return owner, ids[owner], steps
 
+SCORINGS = ('published', 'teacher_forced')
+
 def ablate(decoder:Decoder, vocab:Vocab,
            feats:torch.Tensor, mask:torch.Tensor|None, # images x N x D latent features and their mask
            captions:list[Caption], # the explained captions
@@ -86,30 +87,37 @@ def ablate(decoder:Decoder, vocab:Vocab,
            positions:list[list[int]], # per caption, the words to ablate
            kind:str='vf', n:int=1, value:str='min',
            objects:torch.Tensor|None=None, # images x N object id per feature ('ob')
-           decoding:str='greedy', # how to decode again for the missing-word rate (None: skip)
-           seed:int=0, batch_size:int=256,
-          ) -> dict: # before, after (R), missing (R, or None)
-    "Perturb each word's top-n features (or objects) and score the word before and after."
+           ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise')
+           seed:int=0, batch_size:int=256, beam_size:int=3,
+          ) -> dict: # {scoring: {before, after}} for both SCORINGS, and missing (R)
+    "Perturb each word's top-n features (or objects) and score the word before and after, both ways."
     owner, ids, steps = caption_rows(captions, vocab, positions)
-    if not len(owner): return dict(before=torch.zeros(0), after=torch.zeros(0), missing=None if decoding is None else torch.zeros(0, dtype=torch.bool))
+    empty = dict(before=torch.zeros(0), after=torch.zeros(0))
+    if not len(owner): return dict(published=empty, teacher_forced=empty, missing=torch.zeros(0, dtype=torch.bool))
     m = None if mask is None else mask[owner]
     chosen = torch.stack([ablation_mask(relevance[i][t], n, kind, None if objects is None else objects[i], None if mask is None else mask[i])
                           for i, t in zip(owner.tolist(), steps.tolist())])
-    before = word_probs(decoder, feats[owner], m, ids, steps, batch_size)
-    changed = perturb_rows(feats[owner], chosen, value, m, seed)
-    after = word_probs(decoder, changed, m, ids, steps, batch_size)
-    missing = None
-    if decoding is not None:
-        again = decode(decoder, vocab, changed, m, decoding, batch_size=batch_size)
-        missing = torch.tensor([captions[i].words[t] not in c.words for i, t, c in zip(owner.tolist(), steps.tolist(), again)])
-    return dict(before=before, after=after, missing=missing)
+    changed = perturb_rows(feats[owner], chosen, value, m, seed, ranges=ranges)
+    word, rows = ids[torch.arange(len(owner)), steps + 1], torch.arange(len(owner))
+    images = owner.unique()  # the clean search runs once per image
+    _, clean = beam_word_scores(decoder, vocab, feats[images], None if mask is None else mask[images], beam_size, batch_size)
+    again, scores = beam_word_scores(decoder, vocab, changed, m, beam_size, batch_size)
+    missing = torch.tensor([captions[i].words[t] not in c.words for i, t, c in zip(owner.tolist(), steps.tolist(), again)])
+    return dict(published=dict(before=clean[torch.searchsorted(images, owner), word], after=scores[rows, word]),
+                teacher_forced=dict(before=word_probs(decoder, feats[owner], m, ids, steps, batch_size), after=word_probs(decoder, changed, m, ids, steps, batch_size)),
+                missing=missing)
 
-declare(Metric('drop_frequency', True, 'model', 'share of words whose probability falls when their most relevant features are perturbed'),
-        Metric('average_drop', True, 'model', "mean fall of the word's probability (clean minus perturbed)"),
+declare(Metric('drop_frequency', True, 'model', "share of words whose score falls when their most relevant features are perturbed"),
+        Metric('average_drop', True, 'model', "mean fall of the word's score: log-probability (published) or probability (teacher_forced)"),
         Metric('missing_rate', True, 'model', 'share of words absent from the caption decoded again from the perturbed input'))
 
-def ablation_summary(result:dict) -> dict:
+def ablation_summary(result:dict, # an `ablate` result, or one with before, after and missing
+                     scoring:str|None=None, # which of `ablate`'s SCORINGS
+                    ) -> dict:
     "Drop frequency, average drop and missing-word rate of an `ablate` result, each with its n."
+    if scoring is not None:
+        if scoring not in SCORINGS: raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
+        result = dict(result[scoring], missing=result['missing'])
     drop = result['before'] - result['after']
     out = {}
     out['drop_frequency'], n = summarise((drop > 0).double().tolist())
@@ -161,16 +169,18 @@ def pixel_ablation(model:Captioner, vocab:Vocab,
                    captions:list[Caption],
                    patches:list[torch.Tensor], # per caption, T x P patch relevance
                    positions:list[list[int]], k:int=20, decoding:str|None='greedy', batch_size:int=64) -> dict:
-    "Zero each word's k most relevant patches, re-encode, and score the word before (clean features) and after."
+    "Fill each word's k most relevant patches with the mean colour, re-encode, and score the word before (clean features) and after."
+    if model.encoder is None: raise ValueError(f"pixel ablation re-encodes the image, and a {model.features} captioner has no CNN: its features come from files")
     owner, ids, steps = caption_rows(captions, vocab, positions)
     S = inputs['images'].shape[-1]
     before, after, missing = [], [], []
     for i in range(0, len(owner), batch_size):
         o, s, x = owner[i:i + batch_size], steps[i:i + batch_size], ids[i:i + batch_size]
-        zero = torch.stack([patch_mask(patches[j][t], k, S) for j, t in zip(o.tolist(), s.tolist())])
+        fill = torch.stack([patch_mask(patches[j][t], k, S) for j, t in zip(o.tolist(), s.tolist())])[:, None]
         rows = {key: v[o] for key, v in inputs.items() if key != 'images'}
         m = None if mask is None else mask[o]
-        with torch.no_grad(): gone = model.visual(images=inputs['images'][o] * ~zero[:, None], **rows)[0]
+        images = torch.where(fill, model.encoder.mean, inputs['images'][o])  # the mean colour: zero after normalisation
+        with torch.no_grad(): gone = model.visual(images=images, **rows)[0]
         before.append(word_probs(model.decoder, feats[o], m, x, s)); after.append(word_probs(model.decoder, gone, m, x, s))
         if decoding is not None:
             again = decode(model.decoder, vocab, gone, m, decoding)
@@ -179,28 +189,34 @@ def pixel_ablation(model:Captioner, vocab:Vocab,
     return dict(before=cat(before), after=cat(after), missing=torch.tensor(missing) if decoding is not None else None)
 
 # %% ../nbs/21_perturbation.ipynb #8103bcc5
+STOP_WORDS = frozenset("""a about above after again against all am an and any are as at be because been before being below between both
+but by can did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if
+in into is it its itself just me more most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those through to too under until up very was we
+were what when where which while who whom why will with you your yours yourself yourselves""".split())  # the usual English stop words (NLTK's list, without contractions)
+
 def word_ablation(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None, captions:list[Caption],
                   linguistic:list[torch.Tensor], # per caption, T x T relevance of the input words <start> w1 ... w_{T-1}
-                  k:int=3, start:int=5, # delete k words, for words at step >= start (the sixth word on)
-                  batch_size:int=512) -> dict: # before, after (R)
+                  k:int=3, start:int=6, # delete k words, for words at 0-based step >= start (the seventh word on)
+                  batch_size:int=512) -> dict: # before, after (R), words (R)
     "Probability of each word with and without its k most relevant earlier words."
-    rows, owner, steps = [], [], []
+    rows, owner, steps, words = [], [], [], []
     for i, (c, lin) in enumerate(zip(captions, linguistic)):
         ids = [vocab.start] + [vocab.index(w) for w in c.words]
         for t in range(start, len(c.words)):
             drop = set((torch.argsort(lin[t, 1:t + 1].double(), descending=True, stable=True)[:k] + 1).tolist())
             kept = [ids[j] for j in range(t + 1) if j not in drop]
-            rows.append(torch.tensor(kept + [ids[t + 1]])); owner.append(i); steps.append(t)
-    if not rows: return dict(before=torch.zeros(0), after=torch.zeros(0))
+            rows.append(torch.tensor(kept + [ids[t + 1]])); owner.append(i); steps.append(t); words.append(c.words[t])
+    if not rows: return dict(before=torch.zeros(0), after=torch.zeros(0), words=[])
     owner, steps = torch.tensor(owner), torch.tensor(steps)
     short = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=vocab.pad)
     full = encode_captions([c.words for c in captions], vocab)[owner]
     m = None if mask is None else mask[owner]
     before = word_probs(decoder, feats[owner], m, full, steps, batch_size)
     after = word_probs(decoder, feats[owner], m, short, torch.tensor([len(r) - 2 for r in rows]), batch_size)
-    return dict(before=before, after=after)
+    return dict(before=before, after=after, words=words)
 
-declare(Metric('word_drop', True, 'model', 'probability fall when the 3 most relevant earlier words are deleted (words 6 onwards)'))
+declare(Metric('word_drop', True, 'model', 'probability fall when the 3 most relevant earlier words are deleted (words 7 onwards)'))
 
 # %% ../nbs/21_perturbation.ipynb #94ed3dea
 def pearson(x:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
@@ -213,15 +229,16 @@ def faithfulness(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # 
                  ids:torch.Tensor, # L token ids of the caption
                  relevance:torch.Tensor, # T x N
                  subsets:int=50, size:int|None=None, # subset count and size (default: an eighth of the features)
-                 value:str='min', seed:int=0, batch_size:int=512) -> torch.Tensor: # T correlations
+                 value:str='min', seed:int=0, batch_size:int=512,
+                 ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise')
+                ) -> torch.Tensor: # T correlations
     "Faithfulness correlation of every word of one caption."
     valid = torch.ones(feats.shape[0], dtype=torch.bool) if mask is None else mask
     cols = valid.nonzero()[:, 0]
     size = size or max(1, round(len(cols) / 8))
     z = subset_design(len(cols), size, subsets + 1, seed)  # row 0: the clean input
     keep = torch.ones(len(z), feats.shape[0], dtype=torch.bool); keep[:, cols] = z
-    noise = torch.randn(*keep.shape, feats.shape[1], generator=torch.Generator().manual_seed(seed)) if value == 'noise' else None
-    p = word_logprobs(decoder, perturb(feats, keep, value, noise=noise, valid=valid), ids, mask, batch_size).exp()  # S x T
+    p = word_logprobs(decoder, perturb(feats, keep, value, ranges, torch.Generator().manual_seed(seed), valid=valid), ids, mask, batch_size).exp()  # S x T
     drop = p[:1] - p[1:]
     summed = (~keep[1:]).double() @ relevance.T.double()
     T = relevance.shape[0]

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_training.ipynb #def45645
 from __future__ import annotations
-import argparse, hashlib, os, time
+import argparse, hashlib, json, os, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +17,16 @@ from tqdm.auto import tqdm
 
 from .core import load_checkpoint, save_checkpoint, set_seed
 from .caption_metrics import cider
-from .data import FEATURE_PARTS, DatasetFiles, Split, Vocab, load_split, training_vocab
+from .data import FEATURE_PARTS, DatasetFiles, Split, Vocab, load_split, read_karpathy, read_region_features, training_vocab
 from .decoders import DECODERS, FEATURE_KINDS, Captioner, build_decoder
 from .decoding import decode
-from .encoders import BENCHMARK_LAYERS, GridEncoder, grid_features, pretrain_encoder, region_features
+from .encoders import BENCHMARK_LAYERS, GridEncoder, grid_features, pretrain_encoder, region_features, roi_align
+from .scenes import save_npz
 
 # %% auto #0
-__all__ = ['SplitData', 'encode_images', 'split_features', 'caption_loss', 'parameter_checksum', 'length_batches', 'validate',
-           'train_captioner', 'checkpoint_path', 'ensure_encoder', 'ensure_captioner', 'main']
+__all__ = ['DETECTOR_MARKER', 'SplitData', 'encode_images', 'split_features', 'caption_loss', 'parameter_checksum',
+           'length_batches', 'validate', 'train_captioner', 'checkpoint_path', 'ensure_encoder', 'ensure_captioner',
+           'detector_ready', 'write_detector_features', 'main']
 
 # %% ../nbs/07_training.ipynb #70c7bd6a
 @dataclass
@@ -198,6 +200,8 @@ def ensure_captioner(path:str|Path, # the captioner checkpoint (reused, resumed 
     "A trained captioner (best validation epoch), its history, and the seconds spent training it now (0 if reused)."
     config = dict(batch_size=batch_size, lr=lr, seed=seed, n_train=len(train.records), n_val=len(val.records),
                   decoder_options=decoder_options or {}, encoder=parameter_checksum(encoder) if encoder is not None else None)
+    if features == 'bottomup':  # features read from files: a change of the files (e.g. a retrained detector backbone) retrains
+        config['features'] = hashlib.sha256(train.feats.contiguous().numpy().tobytes()).hexdigest()[:16]
     path = Path(path)
     resume = False
     if path.exists():
@@ -214,6 +218,43 @@ def ensure_captioner(path:str|Path, # the captioner checkpoint (reused, resumed 
     history = train_captioner(captioner, vocab, train, val, path, epochs, batch_size, lr, seed=seed, resume=resume,
                               progress=progress, extra=dict(train_config=config))
     return captioner, history, time.time() - t0
+
+# %% ../nbs/07_training.ipynb #8e2a0f13
+DETECTOR_MARKER = 'latentxai-detector.json'
+
+def detector_ready(folder:str|Path, encoder:GridEncoder|None=None) -> bool:
+    "Whether `folder` holds complete detector features (of this encoder's weights, when one is given)."
+    marker = Path(folder)/DETECTOR_MARKER
+    if not marker.exists(): return False
+    info = json.loads(marker.read_text())
+    return encoder is None or info.get('encoder') == parameter_checksum(encoder)
+
+@torch.no_grad()
+def write_detector_features(encoder:GridEncoder, # the frozen CNN (the detector's backbone)
+                            files:DatasetFiles, # a data set with images and region proposals (`features`: boxes, class_ids, scores)
+                            out:str|Path, # the folder to write (created; rewritten only if it is ours and stale)
+                            batch_size:int=128, progress:bool=True) -> Path:
+    "Bottom-up `.npz` files for every image: the CNN map pooled over each proposal box, with the proposals' boxes, class ids and scores."
+    out = Path(out)
+    if detector_ready(out, encoder): return out
+    if out.exists() and any(out.iterdir()) and not (out/DETECTOR_MARKER).exists():
+        raise FileExistsError(f"{out} exists, is not empty and was not written by write_detector_features: refusing to write into it")
+    if files.images is None or files.features is None: raise ValueError(f"{files.captions}: detector features need the images and the region proposals")
+    out.mkdir(parents=True, exist_ok=True)
+    (out/DETECTOR_MARKER).unlink(missing_ok=True)
+    encoder.eval()
+    records = read_karpathy(files.captions)
+    for split in sorted({r.split for r in records}):
+        images = load_split(files, split, progress=False).images
+        chosen = [r for r in records if r.split == split]
+        for i in tqdm(range(0, len(chosen), batch_size), desc=f'detector features ({split})', disable=not progress, leave=False):
+            props = [read_region_features(files.features/f'{r.stem}.npz') for r in chosen[i:i + batch_size]]
+            fmap = encoder(images[i:i + batch_size].float() / 255)
+            for j, (r, a) in enumerate(zip(chosen[i:i + batch_size], props)):
+                feat = roi_align(fmap[j:j + 1], torch.from_numpy(a['boxes'])[None], encoder.image_size)[0]
+                save_npz(out/f'{r.stem}.npz', feat=feat.numpy().astype(np.float32), **{k: v for k, v in a.items() if k != 'feat'})
+    (out/DETECTOR_MARKER).write_text(json.dumps(dict(encoder=parameter_checksum(encoder), images=len(records))))
+    return out
 
 # %% ../nbs/07_training.ipynb #fcb42f0f
 def main(argv=None):

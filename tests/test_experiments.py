@@ -33,11 +33,15 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
               'captions.md', 'captions.csv', 'captions_examples.png', 'explain_image.png', 'explain_image_words.png'):
         assert (res/f).exists(), f
     ckpts = sorted(p.name for p in (tmp_path/'models').rglob('*.pt'))
-    assert ckpts == ['aoa_grid.pt', 'aoa_regions.pt', 'encoder.pt', 'topdown_grid.pt', 'topdown_regions.pt']
+    assert ckpts == ['aoa_bottomup.pt', 'aoa_grid.pt', 'aoa_regions.pt', 'encoder.pt', 'feature_range_bottomup.pt', 'feature_range_grid.pt',
+                     'feature_range_regions.pt', 'topdown_bottomup.pt', 'topdown_grid.pt', 'topdown_regions.pt']
+    detector = next((tmp_path/'models').rglob('latentxai-detector.json')).parent  # the benchmark's bottom-up files: the CNN pooled over its proposals
+    assert len(list(detector.glob('*.npz'))) == 40 + 6 + 6
     table = pd.read_csv(res/'captions.csv')
     assert table.model.tolist()[:3] == ['human (leave one out)', 'most frequent training caption', 'nearest training image (retrieval)']
     models = table.iloc[3:]
-    assert len(models) == 4 * 3 and set(models.decoding) == {'greedy', 'beam', 'diverse'}
+    assert len(models) == 6 * 3 and set(models.decoding) == {'greedy', 'beam', 'diverse'}
+    assert {'topdown_bottomup', 'aoa_bottomup'} <= set(models.model)
     assert table.SPICE.isna().all() or table.SPICE.notna().all()
     # precision is undefined (NaN) for a model whose captions name no shape at all
     assert (table['object precision'].between(0, 1) | (table['object mentions'] == 0)).all()
@@ -59,11 +63,19 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
               'eval_sanity.png'):
         assert (res/f).exists(), f
     corr = pd.read_csv(res/'eval_correctness.csv')
-    assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_regions', 'topdown_grid'}
-    assert corr.filter(like='correctness@').stack().between(0, 1).all() and (corr.n > 0).all()
+    assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_bottomup', 'topdown_regions', 'topdown_grid'}
+    assert corr.filter(like='correctness_').stack().between(0, 1).all() and list(corr.words.unique()) == ['nouns', 'colours']
+    assert (corr[corr.words == 'nouns'].n > 0).all() and not (corr.model.eq('topdown_bottomup') & corr.level.eq('pixels')).any()
     abl = pd.read_csv(res/'eval_ablation_features.csv')
-    assert len(abl) == 2 * len(EVAL_METHODS) * 2 * 3  # models x methods x (vf, ob) x (min, max, noise)
-    assert abl.drop_frequency.between(0, 1).all() and abl.missing_rate.between(0, 1).all()
+    assert len(abl) == 3 * len(EVAL_METHODS) * 2 * 3 * 2 * 2  # models x methods x (vf, ob) x (min, max, noise) x (nouns, colours) x scorings
+    assert set(abl.scoring) == {'published', 'teacher_forced'}
+    assert 'topdown_bottomup' not in set(pd.read_csv(res/'eval_ablation_pixels.csv').model)  # a bottom-up model reads no pixels
+    rank = pd.read_csv(res/'eval_correlation.csv')
+    assert {'rank_score', 'best_rank_score', 'reciprocal_rank'} <= set(rank.columns)
+    ranked = rank.dropna(subset=['rank_score'])
+    assert (ranked.rank_score <= ranked.best_rank_score + 1e-12).all()  # the object's first region never outranks its best one
+    scored = abl.dropna(subset=['drop_frequency'])  # (colour words may be absent from 3 captions: n = 0, undefined)
+    assert len(scored) and scored.drop_frequency.between(0, 1).all() and scored.missing_rate.between(0, 1).all()
     sanity = pd.read_csv(res/'eval_sanity_decoder.csv')
     assert (sanity[sanity.method == 'random'].spearman == 1).all()  # random ignores the model: the failing example
     cnn = pd.read_csv(res/'eval_sanity_encoder.csv')

@@ -32,8 +32,7 @@ def test_lime_equals_sklearn_on_the_same_perturbations(variant, value):
     ours = lime_relevance(model.decoder, feats, ids, variant=variant, value=value if variant != 'lime3' else None, kernel_width=0.5)
     # the same design, perturbations and targets, fitted by sklearn
     z = pair_design(10) if variant in ('lime1', 'lime3') else subset_design(10, 5 if variant == 'lime2' else 13, 50 if variant == 'lime2' else 500)
-    noise = torch.randn(*z.shape, 12, generator=torch.Generator().manual_seed(0)) if value == 'noise' else None
-    logp = word_logprobs(model.decoder, perturb(feats, z, value, noise=noise), ids)
+    logp = word_logprobs(model.decoder, perturb(feats, z, value, generator=torch.Generator().manual_seed(0)), ids)
     ref = Ridge(alpha=1.0).fit(z.double().numpy(), logp.double().numpy(), sample_weight=kernel_weights(z, 0.5).numpy()).coef_
     np.testing.assert_allclose(ours.double().numpy(), ref, atol=1e-5)
 
@@ -45,7 +44,7 @@ def test_lime_through_explain_bad_input():
         explain(model, caps, vocab, 'lime_obj', feats=feats)
     with pytest.raises(ValueError, match='one id per feature'):
         explain(model, caps, vocab, 'lime_obj', feats=feats, objects=torch.zeros(2, 7, dtype=torch.long))
-    with pytest.raises(ValueError, match="option .value. takes str \(one of .min., .max., .noise.\)"):
+    with pytest.raises(ValueError, match=r"option .value. takes str \(one of .min., .max., .noise.\)"):
         explain(model, caps, vocab, 'lime1', feats=feats, value='mean')
     with pytest.raises(ValueError, match='NaN'):
         explain(model, caps, vocab, 'lime1', feats=feats.masked_fill(torch.rand(2, 10, 12) > 0.9, float('nan')))
