@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 from .core import DataFormatError, load_json, require_file
 
 # %% auto #0
-__all__ = ['SPECIALS', 'KARPATHY_SPLITS', 'PARTS', 'FEATURE_PARTS', 'Vocab', 'Sentence', 'ImageRecord', 'read_karpathy',
-           'training_vocab', 'read_region_features', 'read_masks', 'read_entities', 'load_image', 'image_file',
-           'DatasetFiles', 'Split', 'cell_objects', 'load_split', 'word_objects']
+__all__ = ['SPECIALS', 'KARPATHY_SPLITS', 'IRREGULAR_PLURALS', 'PARTS', 'FEATURE_PARTS', 'Vocab', 'Sentence', 'ImageRecord',
+           'read_karpathy', 'training_vocab', 'read_region_features', 'read_masks', 'read_entities', 'plural',
+           'read_category_words', 'category_word_map', 'read_class_names', 'class_categories', 'load_image',
+           'image_file', 'DatasetFiles', 'Split', 'cell_objects', 'load_split', 'word_objects']
 
 # %% ../nbs/01_data.ipynb #4030d1ba
 SPECIALS = ('<pad>', '<start>', '<end>', '<unk>')
@@ -208,6 +209,53 @@ def read_entities(path:str|Path) -> dict[str, dict[str, np.ndarray]]:
         out[fname] = boxes
     return out
 
+# %% ../nbs/01_data.ipynb #6f8b2d41
+IRREGULAR_PLURALS = {'person': 'people', 'man': 'men', 'woman': 'women', 'child': 'children', 'mouse': 'mice', 'foot': 'feet',
+                     'tooth': 'teeth', 'goose': 'geese', 'ox': 'oxen', 'sheep': 'sheep', 'fish': 'fish', 'deer': 'deer',
+                     'knife': 'knives', 'leaf': 'leaves', 'shelf': 'shelves', 'wolf': 'wolves', 'scarf': 'scarves', 'giraffe': 'giraffes'}
+
+def plural(word:str) -> str:
+    "The plural of an English noun: irregular ones from `IRREGULAR_PLURALS`, else the regular rules (box -> boxes, city -> cities)."
+    if word in IRREGULAR_PLURALS: return IRREGULAR_PLURALS[word]
+    if word.endswith(('s', 'x', 'z', 'ch', 'sh')): return word + 'es'
+    if word.endswith('y') and len(word) > 1 and word[-2] not in 'aeiou': return word[:-1] + 'ies'
+    return word + 's'
+
+def read_category_words(path:str|Path) -> dict[str, list[str]]:
+    "A category -> words table from a JSON file `{category: [word, ...]}`, checked."
+    data = load_json(path, 'category -> words table')
+    if not isinstance(data, dict) or not data: raise DataFormatError(f"{path}: expected a JSON object {{category: [word, ...]}}, found {type(data).__name__}")
+    for cat, words in data.items():
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() and ' ' not in w for w in words):
+            raise DataFormatError(f"{path}: category {cat!r} needs a non-empty list of single words, found {words!r:.80}")
+    return data
+
+def category_word_map(table:dict[str, list[str]]) -> dict[str, str]:
+    "Surface word -> category: every listed word and its plural; a word under two categories is an error."
+    out = {}
+    for cat, words in table.items():
+        for w in words:
+            if out.get(w, cat) != cat: raise DataFormatError(f"word {w!r} is listed under categories {out[w]!r} and {cat!r}")
+            out[w] = cat
+    for cat, words in table.items():  # plurals, where the table does not list the form itself
+        for w in words: out.setdefault(plural(w), cat)
+    return out
+
+def read_class_names(path:str|Path) -> list[list[str]]:
+    "A detector's class names, one class per line (synonyms separated by commas), as Visual Genome's objects_vocab.txt."
+    path = require_file(path, 'detector class names')
+    lines = path.read_text(encoding='utf-8').splitlines()
+    if not lines: raise DataFormatError(f"{path}: no class names")
+    return [[n.strip() for n in line.split(',') if n.strip()] for line in lines]
+
+def class_categories(classes:list[list[str]], # per detector class id, its names
+                     categories:list[str], # the category order
+                     word_map:dict[str, str], # surface word -> category
+                    ) -> torch.Tensor: # category index per class id (-1: none)
+    "The category of each detector class: the first of its names that a category's words include."
+    index = {c: i for i, c in enumerate(categories)}
+    return torch.tensor([next((index[word_map[n]] for n in names if n in word_map), -1) for names in classes], dtype=torch.long)
+
 # %% ../nbs/01_data.ipynb #ca11cefb
 def load_image(path:str|Path, # an image file
                image_size:int|None=None, # required side length (None: any size)
@@ -235,6 +283,8 @@ class DatasetFiles:
     masks: Path|None = None # object masks, one .npz per image (benchmark)
     entities: Path|None = None # COCOvalEntities-style boxes
     scenes: Path|None = None # per-image object descriptions (benchmark)
+    categories: Path|None = None # real data: the category -> words table (JSON)
+    classes: Path|None = None # real data: the detector's class names, one per line
 
     @classmethod
     def benchmark(cls, root:str|Path) -> DatasetFiles:
@@ -248,15 +298,16 @@ class DatasetFiles:
     def real(cls, root:str|Path, # the data set's folder
              captions:str, # the Karpathy JSON under root, e.g. 'dataset_coco.json'
              images:str|None=None, features:str|None=None, entities:str|None=None, # folders and files under root
+             categories:str|None=None, classes:str|None=None, # the category -> words table, the detector's class names
             ) -> DatasetFiles:
         "The files of a real data set (COCO, Flickr30k) in the Karpathy layout, each part given by its name under `root`."
         root = Path(root)
         if not root.is_dir(): raise FileNotFoundError(f"data set folder not found: {root}")
         under = lambda name: None if name is None else root/name
-        return cls(root/captions, under(images), under(features), None, under(entities))
+        return cls(root/captions, under(images), under(features), None, under(entities), None, under(categories), under(classes))
 
 # %% ../nbs/01_data.ipynb #6abc2827
-PARTS = ('images', 'regions', 'objects', 'masks')
+PARTS = ('images', 'regions', 'objects', 'masks', 'entities')
 FEATURE_PARTS = {'grid': ('images',), 'regions': ('images', 'regions'), 'bottomup': ('regions',)}  # what each feature type reads
 
 @dataclass
@@ -272,6 +323,9 @@ class Split:
     object_ids: torch.Tensor|None = None # n x N ground-truth object of each region (-1: none, or padding)
     objects: list|None = None # per image, per object: its attributes (id, shape, colour, size, box)
     masks: list|None = None # per image, K x H x W bool pixel mask of each object
+    entities: list|None = None # per image, {category: K x 4 boxes} (COCOvalEntities)
+    categories: list|None = None # real data: the categories of the category -> words table, in its order
+    class_category: torch.Tensor|None = None # real data: the category index of each detector class id (-1: none)
 
     def __len__(self): return len(self.records)
 
@@ -308,6 +362,7 @@ class Split:
                   word_concepts:dict, # surface word -> concept (category)
                  ) -> list[dict|None]:
         "Per word: None if it names no concept, else its `category`, the `objects` it names here (empty: hallucinated), their `boxes` and `masks` (None where the data set has none)."
+        if self.objects is None and self.entities is not None: return self._entity_grounding(i, words, word_concepts)
         objects = self._need('objects', 'objects')[i]
         out = []
         for w, objs in zip(words, word_objects(words, self.concepts(i), word_concepts)):
@@ -318,17 +373,47 @@ class Split:
             out.append(dict(category=word_concepts[w], objects=objs, boxes=boxes, masks=masks))
         return out
 
+    def _entity_grounding(self, i, words, word_concepts):
+        "Real data: a word names its category, present when the image has boxes of it; its `objects` are {category index}."
+        boxes, out = self.entities[i], []
+        for w in words:
+            cat = word_concepts.get(w)
+            if cat is None: out.append(None); continue
+            index = self.categories.index(cat) if self.categories and cat in self.categories else -1
+            b = boxes.get(cat)
+            out.append(dict(category=cat, objects={index} if b is not None else set(), boxes=b if b is not None else torch.zeros(0, 4), masks=None))
+        return out
+
     def feature_objects(self, features:str, # 'grid' (cells of the map), 'regions' or 'bottomup'
                         cells:int=8, # grid side, for 'grid'
                         index=slice(None), # which images (a slice or a list)
                        ) -> torch.Tensor: # n x N
-        "The object each latent feature shows: a region's `object_ids`; for a grid cell, the object covering most of it."
+        """The object each latent feature shows: a region's `object_ids`; for a grid cell, the object covering most of it.
+        On real data, "objects" are categories: a region's detector class, a grid cell's entity boxes, as category indices."""
+        pick = lambda items: items[index] if isinstance(index, slice) else [items[i] for i in index]
         if features == 'grid':
-            masks = self._need('masks', 'masks')
-            return torch.stack([cell_objects(m, cells) for m in (masks[index] if isinstance(index, slice) else [masks[i] for i in index])])
-        if self.boxes is not None and self.object_ids is None:
-            raise ValueError(f"split {self.name!r}: the region files have no 'object_ids' (the ground-truth object of each region, as the benchmark's have)")
-        return self._need('regions', 'object_ids')[index]
+            if self.masks is None and self.entities is not None: return torch.stack([self._entity_cells(e, cells) for e in pick(self.entities)])
+            return torch.stack([cell_objects(m, cells) for m in pick(self._need('masks', 'masks'))])
+        if self.object_ids is not None: return self.object_ids[index]
+        if self.class_ids is not None and self.class_category is not None:
+            ids = self.class_ids[index]
+            if int(ids.max()) >= len(self.class_category):
+                raise ValueError(f"split {self.name!r}: class id {int(ids.max())} but the detector class names list {len(self.class_category)} classes")
+            return torch.where(ids >= 0, self.class_category[ids.clamp(min=0)], -1)
+        raise ValueError(f"split {self.name!r}: no object of any region is known: the region files have no 'object_ids' (the benchmark's ground "
+                         "truth) and no 'class_ids' with detector class names and a category -> words table (real data) to match them")
+
+    def _entity_cells(self, entities:dict, cells:int) -> torch.Tensor:
+        "The category index covering most of each grid cell, from the entity boxes (-1: none)."
+        S = self._need('images', 'images').shape[-1]
+        cats = [c for c in entities if self.categories and c in self.categories]
+        if not cats: return torch.full((cells * cells,), -1)
+        c = torch.arange(S) + 0.5
+        def union(b):
+            x = (c >= b[:, 0:1]) & (c < b[:, 2:3]); y = (c >= b[:, 1:2]) & (c < b[:, 3:4])
+            return (y[:, :, None] & x[:, None, :]).any(0)
+        which = cell_objects(torch.stack([union(entities[k]) for k in cats]), cells)
+        return torch.where(which >= 0, torch.tensor([self.categories.index(k) for k in cats])[which.clamp(min=0)], -1)
 
 # %% ../nbs/01_data.ipynb #ef829eba
 def cell_objects(masks:torch.Tensor, # K x S x S object masks
@@ -375,6 +460,17 @@ def _read_masks(files, records, objects, progress):
     counts = [None] * len(records) if objects is None else [len(o) for o in objects]
     return [torch.from_numpy(read_masks(files.masks/f'{r.stem}.npz', k)) for r, k in zip(tqdm(records, desc='masks', disable=not progress, leave=False), counts)]
 
+def _read_entities(files, records, out):
+    if files.entities is None: raise ValueError(f"{files.captions}: part 'entities' needs the entity boxes (COCOvalEntities layout), and none was given")
+    entities = read_entities(files.entities)
+    missing = [r.filename for r in records if r.filename not in entities]
+    if len(missing) == len(records): raise DataFormatError(f"{files.entities}: no boxes for any of the {len(records)} images, e.g. {missing[:3]}")
+    out.entities = [{k: torch.from_numpy(v) for k, v in entities.get(r.filename, {}).items()} for r in records]  # an image without entry has no annotated category
+    if files.categories is not None:
+        table = read_category_words(files.categories)
+        out.categories = list(table)
+        if files.classes is not None: out.class_category = class_categories(read_class_names(files.classes), out.categories, category_word_map(table))
+
 def load_split(files:DatasetFiles, # where the data set lives
                split:str='test', # 'train', 'val' or 'test'
                n_images:int|None=None, # only the first n images of the split (None: all)
@@ -394,6 +490,7 @@ def load_split(files:DatasetFiles, # where the data set lives
         for k, v in _stack_regions(files, chosen, progress).items(): setattr(out, k, v)
     if 'objects' in parts: out.objects = _read_objects(files, chosen)
     if 'masks' in parts: out.masks = _read_masks(files, chosen, out.objects, progress)
+    if 'entities' in parts: _read_entities(files, chosen, out)
     return out
 
 # %% ../nbs/01_data.ipynb #1137e32e

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .core import project_root, write_table
-from .data import FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, load_split, training_vocab, word_objects
+from .data import FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, category_word_map, load_split, read_category_words, training_vocab
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
 from .decoding import DECODING_METHODS, Caption, decode
 from .explain import METHODS, explain
@@ -67,7 +67,7 @@ _CNN_METHODS = [k for k, (m, _) in EVAL_METHODS.items() if METHODS[m].pixels == 
 PARAMETERS = {
     'dataset': Param("a data set name ('shapes' or the name of a real one)", _text),
     **{k: Param('a path (str)', _text, none=True) for k in ('data_dir', 'captions_file', 'images_dir', 'features_dir', 'entities_file',
-                                                            'vgg16_weights', 'models_dir', 'results_dir')},
+                                                            'categories_file', 'classes_file', 'vgg16_weights', 'models_dir', 'results_dir')},
     **{k: Param('an int >= 0', _int(0)) for k in ('n_train', 'n_val', 'n_test', 'image_index', 'n_examples')},
     **{k: Param('an int >= 1', _int(1)) for k in ('min_count', 'workers', 'batch_size', 'curve_steps', 'epochs', 'encoder_epochs', 'hidden_dim')},
     'n_images': Param('an int >= 1', _int(1), none=True),
@@ -112,13 +112,19 @@ def dataset_files(dataset:str='shapes', # 'shapes' (the generated benchmark) or 
                   features_dir:str|None=None, entities_file:str|None=None,
                   scene:SceneConfig|None=None, # shapes: the benchmark's configuration (default: the default benchmark)
                   workers:int=2, # shapes: processes generating the benchmark if it is missing
+                  categories_file:str|None=None, classes_file:str|None=None, # real data: category -> words table, detector class names
                  ) -> tuple[Path, DatasetFiles]:
     "The folder and files of a data set: the benchmark (generated if missing) or a real data set in the same formats."
     if dataset == 'shapes':
         root = ensure_benchmark(scene or SceneConfig(), data_dir, workers=workers)
         return root, DatasetFiles.benchmark(root)
-    if not (data_dir and captions_file): raise ValueError(f"the real data set {dataset!r} needs data_dir and captions_file (the Karpathy JSON under it)")
-    return Path(data_dir), DatasetFiles.real(data_dir, captions_file, images_dir, features_dir, entities_file)
+    if not data_dir: raise ValueError(f"the real data set {dataset!r} needs data_dir (its folder) and captions_file (the Karpathy JSON under it)")
+    root = Path(data_dir)
+    usual = lambda given, name: given if given else name if (root/name).exists() else None
+    captions_file = usual(captions_file, f'dataset_{dataset}.json')
+    if not captions_file: raise ValueError(f"the real data set {dataset!r} needs captions_file (the Karpathy JSON under {root}); dataset_{dataset}.json is not there")
+    return root, DatasetFiles.real(root, captions_file, usual(images_dir, 'images'), usual(features_dir, 'features'), usual(entities_file, 'entities.json'),
+                                   usual(categories_file, 'categories.json'), usual(classes_file, 'classes.txt'))
 
 # %% ../nbs/80_experiments.ipynb #c0154dc2
 @dataclass
@@ -143,16 +149,24 @@ class Experiment:
     started: float
 
     @property
+    def real(self) -> bool: return self.params.get('dataset', 'shapes') != 'shapes'
+
+    @property
     def word_concepts(self) -> dict:
-        "Surface word -> concept: on the benchmark, every form of its shapes and colours."
-        if self.params.get('dataset', 'shapes') != 'shapes':
-            raise ValueError(f"words are matched to objects on the benchmark only so far; {self.params['dataset']!r} has no category -> words table")
-        return word_concepts()
+        "Surface word -> concept: on the benchmark, every form of its shapes and colours; on real data, the category -> words table's words and plurals."
+        if not self.real: return word_concepts()
+        if self.files.categories is None:
+            raise ValueError(f"{self.params['dataset']!r}: matching words to objects needs a category -> words table (categories_file, "
+                             "JSON {category: [word, ...]}); none was given and there is no categories.json under data_dir")
+        if not hasattr(self, '_word_map'): self._word_map = category_word_map(read_category_words(self.files.categories))
+        return self._word_map
 
     def word_kind(self, word:str) -> str|None:
         "'noun' for an object word (the papers' words), 'colour' for a colour word (the project's extension), None otherwise."
         concept = self.word_concepts.get(word)
-        return None if concept is None else 'noun' if concept in SHAPES else 'colour' if concept in COLOURS else None
+        if concept is None: return None
+        if self.real: return 'noun'  # a category of the table
+        return 'noun' if concept in SHAPES else 'colour' if concept in COLOURS else None
 
     def feature_range(self, features:str) -> FeatureRange:
         "The range of the training split's latent features of a feature type (written by nbs/train_models.ipynb)."
@@ -182,8 +196,9 @@ class Experiment:
         return load_split(self.files, name or self.params.get('split', 'test'), n_images, parts, progress=progress)
 
     def eval_split(self) -> Split:
-        "The evaluation images with everything the tables need: the first `n_images` of `split`, with regions and objects."
-        return self.split(n_images=self.params.get('n_images'), parts=PARTS)
+        "The evaluation images with everything the tables need: the first `n_images` of `split`, with regions and objects (real data: entity boxes)."
+        parts = PARTS if not self.real else [p for p, f in (('images', self.files.images), ('regions', self.files.features), ('entities', self.files.entities)) if f]
+        return self.split(n_images=self.params.get('n_images'), parts=parts)
 
     def load_model(self, name:str) -> Captioner:
         "The trained captioner `name` ('<decoder>_<features>'), or an error that says how to train it."
@@ -220,8 +235,8 @@ class Experiment:
     def visual_positions(self, captions:list[Caption], split:Split, kinds=('noun', 'colour'), # which words: 'noun', 'colour'
                         ) -> list[list[int]]:
         "Per caption, the positions of its visual words of the given kinds (present in the image or not)."
-        return [[t for t, objs in enumerate(word_objects(c.words, split.concepts(i), self.word_concepts))
-                 if objs is not None and self.word_kind(c.words[t]) in kinds] for i, c in enumerate(captions)]
+        return [[t for t, g in enumerate(split.grounding(i, c.words, self.word_concepts)) if g is not None and self.word_kind(c.words[t]) in kinds]
+                for i, c in enumerate(captions)]
 
     def meta(self, higher_is_better:str|None=None, **more) -> dict:
         "What a table was measured on: the data set and split, `more` (models, images ...), the seed, and which way is better."
@@ -242,7 +257,8 @@ def setup(params:dict, # the notebook's parameters (`globals()`): checked and no
     torch.manual_seed(params.get('seed', 0))
     started = time.time()
     root, files = dataset_files(params.get('dataset', 'shapes'), params.get('data_dir'), params.get('captions_file'), params.get('images_dir'),
-                                params.get('features_dir'), params.get('entities_file'), scene_config(params), params.get('workers', 2))
+                                params.get('features_dir'), params.get('entities_file'), scene_config(params), params.get('workers', 2),
+                                params.get('categories_file'), params.get('classes_file'))
     where = lambda key, default: Path(params[key]) if params.get(key) else project_root()/default
     ex = Experiment(params, root, files, training_vocab(files, params.get('min_count', 1)), where('models_dir', 'models'),
                     where('results_dir', 'results'), started)

@@ -8,9 +8,11 @@ import argparse, ast, time
 from pathlib import Path
 
 from .core import project_root
+from .experiments import setup
+from .scenes import export_real_format
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'run_experiments', 'parse_args', 'main']
+__all__ = ['EXPERIMENTS', 'run_experiments', 'parse_args', 'main', 'export_main']
 
 # %% ../nbs/90_pipeline.ipynb #3b184e19
 EXPERIMENTS = ('eval_benchmark', 'train_models', 'eval_captions', 'explain_image',
@@ -58,5 +60,21 @@ def main(argv:list[str]|None=None):
     "Command line: `latentxai-results [EXPERIMENT ...] [-p NAME VALUE ...]`."
     args = parse_args(argv)
     t = time.time()
-    run_experiments(args.experiments or None, {k: _value(v) for k, v in args.parameter}, args.out)
-    print(f'all results regenerated in {time.time() - t:.0f}s; tables are under {project_root()/"results"}')
+    params = {k: _value(v) for k, v in args.parameter}
+    run_experiments(args.experiments or None, params, args.out)
+    print(f'all results regenerated in {time.time() - t:.0f}s; tables are under {params.get("results_dir") or project_root()/"results"}')
+
+# %% ../nbs/90_pipeline.ipynb #f2a4b6d8
+def export_main(argv:list[str]|None=None):
+    "Command line: `latentxai-export-real OUT [--dataset coco] [-p NAME VALUE ...]`."
+    p = argparse.ArgumentParser(prog='latentxai-export-real', description='Write the benchmark in the formats of real data (COCO / Flickr30k).')
+    p.add_argument('out', help='the folder to write (new, empty, or an earlier export)')
+    p.add_argument('--dataset', default='coco', help='names the caption file dataset_<dataset>.json (default coco)')
+    p.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
+                   help='experiment parameter naming the benchmark and the models, e.g. -p n_train 200 -p models_dir models')
+    args = p.parse_args(argv)
+    ex = setup({k: _value(v) for k, v in args.parameter})
+    if ex.files.features != ex.detector_dir:
+        raise SystemExit(f"no detector features at {ex.detector_dir}: run nbs/train_models.ipynb (latentxai-results train_models) with the same parameters first")
+    out = export_real_format(ex.root, ex.detector_dir, args.out, args.dataset)
+    print(f"wrote {out}: run the notebooks on it with -p dataset {args.dataset} -p data_dir {out}")

@@ -18,10 +18,10 @@ from .core import DataFormatError, load_json, project_root
 from .data import load_image, read_karpathy, read_masks, read_region_features
 
 # %% auto #0
-__all__ = ['SHAPES', 'COLOURS', 'SIZES', 'SYNONYMS', 'PLURALS', 'NUMBERS', 'SPLITS', 'MARKER', 'object_words', 'word_concepts',
-           'DetectorNoise', 'SceneConfig', 'sample_objects', 'render_scene', 'make_caption', 'box_iou', 'region_crops',
-           'region_features', 'propose_regions', 'save_npz', 'generate_benchmark', 'benchmark_problem',
-           'ensure_benchmark', 'show_scene']
+__all__ = ['SHAPES', 'COLOURS', 'SIZES', 'SYNONYMS', 'PLURALS', 'NUMBERS', 'SPLITS', 'MARKER', 'EXPORT_MARKER', 'object_words',
+           'word_concepts', 'DetectorNoise', 'SceneConfig', 'sample_objects', 'render_scene', 'make_caption', 'box_iou',
+           'region_crops', 'region_features', 'propose_regions', 'save_npz', 'generate_benchmark', 'benchmark_problem',
+           'ensure_benchmark', 'export_real_format', 'show_scene']
 
 # %% ../nbs/02_scenes.ipynb #099049d1
 SHAPES = ('circle', 'square', 'triangle', 'diamond', 'star', 'cross', 'hexagon')
@@ -461,6 +461,40 @@ def ensure_benchmark(cfg:SceneConfig=SceneConfig(), # what the benchmark should 
         if problem is None: return root
         _refuse_foreign(root, problem)
     return generate_benchmark(cfg, root, **kwargs)
+
+# %% ../nbs/02_scenes.ipynb #c4f6e8a2
+EXPORT_MARKER = 'latentxai-export.json'
+
+def export_real_format(root:str|Path, # a benchmark folder
+                       features:str|Path, # the bottom-up files to export (one .npz per image)
+                       out:str|Path, # the folder to write
+                       dataset:str='coco', # names the caption file dataset_<dataset>.json
+                      ) -> Path:
+    "Write the benchmark with only what a COCO user has: Karpathy JSON, images, bottom-up files with class ids, entity boxes."
+    root, features, out = Path(root), Path(features), Path(out)
+    if out.exists() and any(out.iterdir()) and not (out/EXPORT_MARKER).is_file():
+        raise FileExistsError(f"{out} is not empty and was not written by export_real_format (no {EXPORT_MARKER}): nothing was changed")
+    data = load_json(root/'dataset_shapes.json', 'benchmark captions')
+    entities = load_json(root/'entities.json', 'benchmark entity boxes')
+    if out.exists(): shutil.rmtree(out)  # our own earlier export
+    (out/'images').mkdir(parents=True); (out/'features').mkdir()
+    images = []
+    for img in data['images']:
+        sentences = [dict(tokens=x['tokens'], raw=x['raw'], imgid=x['imgid'], sentid=x['sentid']) for x in img['sentences']]
+        images.append(dict(filepath='images', filename=img['filename'], imgid=img['imgid'], split=img['split'], sentids=img['sentids'], sentences=sentences))
+        stem = Path(img['filename']).stem
+        shutil.copyfile(root/'images'/img['filename'], out/'images'/img['filename'])
+        reg = read_region_features(features/f'{stem}.npz')
+        save_npz(out/'features'/f'{stem}.npz', **{k: reg[k] for k in ('feat', 'boxes', 'class_ids', 'scores') if k in reg})
+        entities[img['filename']] = dict(entities.get(img['filename'], dict(categories={}, bbox={})), imgid=img['imgid'], sentences=[x['raw'] for x in img['sentences']])
+    write = lambda name, obj: (out/name).write_text(json.dumps(obj), encoding='utf-8')
+    write(f'dataset_{dataset}.json', dict(dataset=dataset, images=images))
+    write('entities.json', entities)
+    config = SceneConfig.from_dict(load_json(root/'config.json', 'benchmark configuration'))
+    write('categories.json', {s: list(SYNONYMS.get(s, (s,))) for s in config.shapes})
+    (out/'classes.txt').write_text('\n'.join([*config.shapes, 'background']) + '\n', encoding='utf-8')
+    write(EXPORT_MARKER, dict(benchmark=str(root), features=str(features), images=len(images)))
+    return out
 
 # %% ../nbs/02_scenes.ipynb #56171fdc
 def show_scene(root:str|Path, # a benchmark folder
