@@ -148,6 +148,8 @@ class Experiment:
     results_dir: Path
     started: float
 
+    def __post_init__(self): self.results_dir.mkdir(parents=True, exist_ok=True)  # figures are saved before the first table
+
     @property
     def real(self) -> bool: return self.params.get('dataset', 'shapes') != 'shapes'
 

@@ -168,7 +168,7 @@ def pixel_ablation(model:Captioner, vocab:Vocab,
                    feats:torch.Tensor, mask:torch.Tensor|None, # the images' clean latent features (n x N x D) and mask
                    captions:list[Caption],
                    patches:list[torch.Tensor], # per caption, T x P patch relevance
-                   positions:list[list[int]], k:int=20, decoding:str|None='greedy', batch_size:int=64) -> dict:
+                   positions:list[list[int]], k:int=20, decoding:str|None='beam', batch_size:int=64) -> dict:
     "Fill each word's k most relevant patches with the mean colour, re-encode, and score the word before (clean features) and after."
     if model.encoder is None: raise ValueError(f"pixel ablation re-encodes the image, and a {model.features} captioner has no CNN: its features come from files")
     owner, ids, steps = caption_rows(captions, vocab, positions)
