@@ -81,10 +81,12 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert len(scored) and scored.drop_frequency.between(0, 1).all() and scored.missing_rate.between(0, 1).all()
     sanity = pd.read_csv(res/'eval_sanity_decoder.csv')
     assert (sanity[sanity.method == 'random'].spearman == 1).all()  # random ignores the model: the failing example
+    assert set(sanity.model) == {'topdown_regions', 'topdown_bottomup'}
     cnn = pd.read_csv(res/'eval_sanity_encoder.csv')
     assert set(cnn.method) >= {'lrp', 'guided_backprop', 'guided_gradcam', 'gradient_x_input', 'gradcam', 'random'}
     assert (cnn[cnn.method == 'random'][['spearman', 'ssim']] == 1).all().all() and cnn.randomised.str.endswith('conv1').any()
     assert (cnn[cnn.method == 'lrp'].ssim.iloc[-1] < 1)
+    assert set(cnn.model) == {'topdown_regions'}  # a bottom-up model has no CNN to randomise
     words = pd.read_csv(res/'eval_ablation_words.csv')
     assert not {'gradcam', 'attention', 'lime1'} & set(words.method)  # methods that give no word relevance have no row
     # the tables that read the explanation cache, again without it (eval_sanity explains afresh and never reads it)

@@ -71,7 +71,7 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
     assert not list((tmp_path/'export').rglob('masks')) and not (tmp_path/'export'/'scenes.json').exists()
     real = ['-p', 'dataset', 'coco', '-p', 'data_dir', str(tmp_path/'export'), '-p', 'models_dir', str(tmp_path/'models'),
             '-p', 'results_dir', str(tmp_path/'results')]
-    evals = ['-p', 'models', "['topdown_bottomup']", '-p', 'n_images', '3', '-p', 'N', '1', '-p', 'model_name', 'topdown_bottomup',
+    evals = ['-p', 'models', "['topdown_bottomup']", '-p', 'n_images', '3', '-p', 'N', '1',
              '-p', 'methods', "['lrp', 'lime_obj5', 'random']"]  # every method runs on bottom-up models in the contract tests; three keep this run short
     main(['train_models', 'eval_captions', 'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_sanity', '--out', str(tmp_path/'executed_real'),
           *real, *small, *evals])
