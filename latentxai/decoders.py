@@ -160,7 +160,7 @@ class AdaptiveAttention(Decoder):
 
     def predict(self, inputs:dict, ops=PLAIN) -> tuple[torch.Tensor, tuple]:
         "The word logits from the predictor's inputs (context and hidden state), and the state it carries (none)."
-        return ops.linear(self.out, self.drop(inputs['context'] + inputs['hidden'])), ()
+        return ops.linear(self.out, self.drop(ops.tap('context', inputs['context']) + ops.tap('hidden', inputs['hidden']))), ()
 
 # %% ../nbs/05_decoders.ipynb #59312b2a
 class TopDown(Decoder):
@@ -189,7 +189,8 @@ class TopDown(Decoder):
 
     def predict(self, inputs:dict, ops=PLAIN) -> tuple[torch.Tensor, tuple]:
         "The word logits from the language LSTM's inputs (context and the attention LSTM's h1) and its state; and its new state."
-        h2, c2 = self.lang_lstm(torch.cat([inputs['context'], inputs['hidden']], -1), inputs['language_h'], inputs['language_c'], ops)
+        x = torch.cat([ops.tap('context', inputs['context']), ops.tap('hidden', inputs['hidden'])], -1)
+        h2, c2 = self.lang_lstm(x, inputs['language_h'], inputs['language_c'], ops)
         return ops.linear(self.out, self.drop(h2)), (h2, c2)
 
 # %% ../nbs/05_decoders.ipynb #a1879ea9
@@ -224,7 +225,7 @@ class AoADecoder(Decoder):
 
     def predict(self, inputs:dict, ops=PLAIN) -> tuple[torch.Tensor, tuple]:
         "The word logits from the AoA gate over [v_hat; h] and the FC layer; and the AoA output the next step reads."
-        both = torch.cat([inputs['context'], inputs['hidden']], -1)
+        both = torch.cat([ops.tap('context', inputs['context']), ops.tap('hidden', inputs['hidden'])], -1)
         out = ops.gate(torch.sigmoid(self.gate(both))) * ops.linear(self.info, both)
         return ops.linear(self.out, self.drop(out)), (out,)
 

@@ -12,7 +12,7 @@ from .data import Vocab
 from .decoders import Decoder
 
 # %% auto #0
-__all__ = ['BAD_ENDINGS', 'DECODING_METHODS', 'Caption', 'beam_search', 'decode', 'beam_word_scores']
+__all__ = ['BAD_ENDINGS', 'DECODING_METHODS', 'Caption', 'expand_memory', 'beam_search', 'decode', 'beam_word_scores']
 
 # %% ../nbs/06_decoding.ipynb #848748ca
 BAD_ENDINGS = ('a', 'an', 'the', 'of', 'and', 'with', 'on', 'in', 'to', 'at', 'is', 'are', 'there', 'some',
@@ -30,7 +30,8 @@ class Caption:
     def __str__(self): return ' '.join(self.words)
 
 # %% ../nbs/06_decoding.ipynb #da664704
-def _expand(memory:dict, k:int) -> dict:
+def expand_memory(memory:dict, k:int) -> dict:
+    "Repeat every tensor of a decoder's `prepare` output k times along the batch (k beams or samples per image)."
     return {key: v.repeat_interleave(k, 0) if torch.is_tensor(v) else v for key, v in memory.items()}
 
 @torch.no_grad()
@@ -53,7 +54,7 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
     mask = decoder.check_feats(feats, mask)
     B, K, G = feats.shape[0], beam_size, groups
     Kg, V = K // G, decoder.vocab_size
-    memory = _expand(decoder.prepare(feats, mask), K)
+    memory = expand_memory(decoder.prepare(feats, mask), K)
     state = decoder.init_state(memory)
     never = torch.zeros(V, dtype=torch.bool); never[[vocab.pad, vocab.start]] = True
     bad = torch.zeros(V, dtype=torch.bool)

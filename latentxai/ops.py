@@ -18,5 +18,6 @@ class Ops:
     def gate(self, g:torch.Tensor) -> torch.Tensor: return g # a multiplicative gate (LSTM i/f/o, sentinel, AoA)
     def attention(self, a:torch.Tensor) -> torch.Tensor: return a # attention weights, applied to values
     def act(self, fn, x:torch.Tensor) -> torch.Tensor: return fn(x) # tanh / relu on the signal path
+    def tap(self, name:str, x:torch.Tensor) -> torch.Tensor: return x # a named tensor the model passes on (the predictor's inputs)
 
 PLAIN = Ops()
