@@ -17,6 +17,7 @@ from .data import FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, category_wor
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
 from .decoding import DECODING_METHODS, Caption, decode
 from .explain import METHODS, explain
+from .finetune import BASELINES, FINETUNE_MODES
 from .lime import VALUES, FeatureRange
 from .localisation import LOCALISATION, localisation, on_image
 from .perturbation import SCORINGS
@@ -69,8 +70,14 @@ PARAMETERS = {
     **{k: Param('a path (str)', _text, none=True) for k in ('data_dir', 'captions_file', 'images_dir', 'features_dir', 'entities_file',
                                                             'categories_file', 'classes_file', 'vgg16_weights', 'models_dir', 'results_dir')},
     **{k: Param('an int >= 0', _int(0)) for k in ('n_train', 'n_val', 'n_test', 'image_index', 'n_examples')},
-    **{k: Param('an int >= 1', _int(1)) for k in ('min_count', 'workers', 'batch_size', 'curve_steps', 'epochs', 'encoder_epochs', 'hidden_dim')},
+    **{k: Param('an int >= 1', _int(1)) for k in ('min_count', 'workers', 'batch_size', 'curve_steps', 'epochs', 'encoder_epochs', 'hidden_dim',
+                                                   'frequent_min', 'finetune_batch_size')},
     'n_images': Param('an int >= 1', _int(1), none=True),
+    'n_finetune': Param('an int >= 1', _int(1), none=True),
+    'n_samples': Param('an int >= 2', _int(2)),
+    'seeds': Param('an int', _int(), many=True),
+    'modes': Param(f'one of {list(FINETUNE_MODES)}', _one_of(FINETUNE_MODES), many=True),
+    'baseline': Param(f'one of {list(BASELINES)}', _one_of(BASELINES)),
     'subsets': Param('an int >= 2', _int(2)),
     'seed': Param('an int', _int()),
     'bias_p': Param('a probability in [0, 1]', _float(0, 1)),
@@ -170,6 +177,19 @@ class Experiment:
         if self.real: return 'noun'  # a category of the table
         return 'noun' if concept in SHAPES else 'colour' if concept in COLOURS else None
 
+    @property
+    def mention_words(self) -> tuple[dict, dict|None]:
+        "What an object mention is made of (CHAIR, true vs hallucinated words): nouns -> object concept, and the attribute words before them (benchmark: colours; real data: none)."
+        if self.real: return self.word_concepts, None
+        return word_concepts(SHAPES), word_concepts(tuple(COLOURS))
+
+    def image_objects(self, split:Split) -> list[list[set]]:
+        "Per image, per object, its set of concepts: shape, colour and size on the benchmark; one {category} per annotated category on real data."
+        if split.objects is not None: return [split.concepts(i) for i in range(len(split))]
+        if split.entities is not None: return [[{c} for c in e] for e in split.entities]
+        raise ValueError(f"split {split.name!r} has no ground truth of the objects in its images: load it with part 'objects' (the benchmark) or "
+                         "'entities' (real data: entity boxes and a category -> words table)")
+
     def feature_range(self, features:str) -> FeatureRange:
         "The range of the training split's latent features of a feature type (written by nbs/train_models.ipynb)."
         path = self.checkpoint(f'feature_range_{features}')
@@ -191,6 +211,9 @@ class Experiment:
             raise FileNotFoundError(f"no detector features at {self.detector_dir}: nbs/train_models.ipynb writes them (features 'bottomup')")
         self.files = replace(self.files, features=self.detector_dir)
     def checkpoint(self, name:str) -> Path: return checkpoint_path(self.models_dir, self.root, name)
+    def finetuned(self, name:str, mode:str, seed:int) -> Path:
+        "Where the fine-tuned copy of model `name` (mode, seed) lives, beside the default models."
+        return self.checkpoint(f'{name}-{mode}-seed{seed}')
 
     def split(self, name:str|None=None, # default: the `split` parameter
               n_images:int|None=None, parts=('images',), progress:bool=True) -> Split:

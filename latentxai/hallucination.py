@@ -10,7 +10,8 @@ import torch
 from .caption_metrics import hallucinated, object_mentions
 
 # %% auto #0
-__all__ = ['STATISTICS', 'word_labels', 'relevance_statistics', 'roc_auc', 'auc_interval', 'detection']
+__all__ = ['STATISTICS', 'word_labels', 'bias_pair_hallucinations', 'relevance_statistics', 'roc_auc', 'auc_interval',
+           'detection']
 
 # %% ../nbs/23_hallucination.ipynb #81d42949
 def word_labels(captions:list[list[str]], # the predicted captions, as words
@@ -21,6 +22,21 @@ def word_labels(captions:list[list[str]], # the predicted captions, as words
     "Per caption, (position, is true) of every object noun it predicts."
     if len(captions) != len(objects): raise ValueError(f"{len(captions)} captions but ground truth for {len(objects)} images")
     return [[(m.position, not hallucinated(m, objs)) for m in object_mentions(words, nouns, modifiers)] for words, objs in zip(captions, objects)]
+
+# %% ../nbs/23_hallucination.ipynb #f93a1989
+def bias_pair_hallucinations(captions:list[list[str]], objects:list[list[set]], nouns:dict, modifiers:dict|None,
+                             pairs, # shape pairs that co-occur in training, e.g. (('circle', 'square'), ('star', 'cross'))
+                            ) -> dict:
+    "Mentions naming an absent shape whose bias partner is present: their count, and their share of all and of the hallucinated mentions."
+    partner = {a: b for x, y in pairs for a, b in ((x, y), (y, x))}
+    mentions = bad = paired = 0
+    for words, objs in zip(captions, objects):
+        present = set().union(*map(set, objs))
+        for m in object_mentions(words, nouns, modifiers):
+            mentions += 1; bad += hallucinated(m, objs)
+            paired += m.noun not in present and partner.get(m.noun) in present
+    return {'bias-pair hallucinations': paired, 'bias-pair share of mentions': paired / mentions if mentions else float('nan'),
+            'bias-pair share of hallucinations': paired / bad if bad else float('nan')}
 
 # %% ../nbs/23_hallucination.ipynb #2d4399c2
 STATISTICS = ('sum', 'positive sum', 'max', 'top-3 mean', 'linguistic share')

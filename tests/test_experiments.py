@@ -54,13 +54,14 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert {p.name: p.read_bytes() for p in res.glob('*.csv')} == before
     assert 'reused' in (tmp_path/'executed'/'train_models.ipynb').read_text()
     # the evaluation tables, on 3 test images with every method; the same again from scratch gives the same tables
-    evals = ['eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_sanity']
+    evals = ['eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity']
     tiny = [*small, '-p', 'n_images', '3', '-p', 'N', '1']
     main([*evals, '--out', str(tmp_path/'executed'), *tiny])
     for f in ('eval_correctness.md', 'eval_correctness.csv', 'eval_correctness.png', 'eval_ablation.md', 'eval_ablation_features.csv',
               'eval_ablation_pixels.csv', 'eval_ablation_curves.csv', 'eval_ablation_words.csv', 'eval_ablation_curves.png',
               'eval_correlation.md', 'eval_correlation.csv', 'eval_sanity.md', 'eval_sanity_decoder.csv', 'eval_sanity_encoder.csv',
-              'eval_sanity.png'):
+              'eval_sanity.png', 'eval_hallucination.md', 'eval_hallucination_chair.csv', 'eval_hallucination_all.csv',
+              'eval_hallucination_best.csv', 'eval_hallucination.png'):
         assert (res/f).exists(), f
     corr = pd.read_csv(res/'eval_correctness.csv')
     assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_bottomup', 'topdown_regions', 'topdown_grid'}
@@ -89,8 +90,29 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert set(cnn.model) == {'topdown_regions'}  # a bottom-up model has no CNN to randomise
     words = pd.read_csv(res/'eval_ablation_words.csv')
     assert not {'gradcam', 'attention', 'lime1'} & set(words.method)  # methods that give no word relevance have no row
+    halluc = pd.read_csv(res/'eval_hallucination_all.csv')
+    chair = pd.read_csv(res/'eval_hallucination_chair.csv')
+    assert set(chair.model) == set(halluc.model) == {'topdown_bottomup', 'topdown_regions', 'topdown_grid'}
+    assert chair.CHAIRi.dropna().between(0, 1).all() and chair.CHAIRs.between(0, 1).all() and (chair.captions == 3).all()
+    assert {'word probability', 'chance'} <= set(halluc.method) and set(EVAL_METHODS) <= set(halluc.method)
+    counted = halluc.n_true + halluc.n_hallucinated + halluc.n_undefined  # every predicted object noun, for every statistic
+    assert (counted.groupby(halluc.model).nunique() == 1).all()
+    assert halluc.auc.dropna().between(0, 1).all()
+    assert 'linguistic share' not in set(halluc[halluc.method == 'gradcam'].statistic)  # Grad-CAM gives no relevance over words
+    # fine-tuning: every mode from the same cross-entropy model, two seeds, and the same checkpoints again on a second run
+    finetune = [*small, '-p', 'models', "['topdown_bottomup']", '-p', 'seeds', '[0, 1]', '-p', 'n_finetune', '4', '-p', 'finetune_batch_size', '2',
+                '-p', 'n_samples', '2', '-p', 'frequent_min', '1']
+    main(['eval_finetune', '--out', str(tmp_path/'executed'), *finetune])
+    runs = pd.read_csv(res/'eval_finetune_runs.csv')
+    assert runs.variant.tolist() == ['cross-entropy'] + ['scst'] * 2 + ['lrp_ce'] * 2 + ['lrp_scst'] * 2
+    summary = pd.read_csv(res/'eval_finetune_summary.csv')
+    assert summary.n_seeds.tolist() == [1, 2, 2, 2] and {'CHAIRi mean', 'CHAIRi sd', 'bias-pair share of mentions mean'} <= set(summary.columns)
+    assert len(list((tmp_path/'models').rglob('topdown_bottomup-*-seed*.pt'))) == 6
+    before = (res/'eval_finetune_runs.csv').read_bytes()
+    main(['eval_finetune', '--out', str(tmp_path/'executed'), *finetune])
+    assert (res/'eval_finetune_runs.csv').read_bytes() == before and 'reused' in (tmp_path/'executed'/'eval_finetune.ipynb').read_text()
     # the tables that read the explanation cache, again without it (eval_sanity explains afresh and never reads it)
-    cached = ['eval_correctness', 'eval_ablation', 'eval_correlation']
+    cached = ['eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination']
     tables = lambda: {p.name: p.read_bytes() for p in res.glob('eval_*.csv') if not p.name.startswith('eval_sanity')}
     first = tables()
     shutil.rmtree(next((tmp_path/'models').rglob('explanations')))
