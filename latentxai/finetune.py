@@ -26,7 +26,7 @@ __all__ = ['FINETUNE_MODES', 'BASELINES', 'eval_mode', 'stop_word_mask', 'predic
            'ensure_finetuned']
 
 # %% ../nbs/08_finetune.ipynb #80347893
-FINETUNE_MODES = ('scst', 'lrp_ce', 'lrp_scst')
+FINETUNE_MODES = ('ce', 'scst', 'lrp_ce', 'lrp_scst')  # 'ce': more cross-entropy, the control
 
 @contextlib.contextmanager
 def eval_mode(module:torch.nn.Module):
@@ -160,7 +160,7 @@ def finetune_captioner(captioner:Captioner, # fine-tuned in place (its decoder; 
                        eps:float=0.01, # LRP: epsilon of the linear layers' rule
                        max_len:int=25, progress:bool=True,
                       ) -> list[dict]:
-    "Fine-tune with SCST, LRP-inference CE or LRP-inference SCST; returns the history per epoch."
+    "Fine-tune with more cross-entropy, SCST, LRP-inference CE or LRP-inference SCST; returns the history per epoch."
     if mode not in FINETUNE_MODES: raise ValueError(f"unknown fine-tuning mode {mode!r}; known: {FINETUNE_MODES}")
     if baseline not in BASELINES: raise ValueError(f"unknown SCST baseline {baseline!r}; known: {BASELINES}")
     decoder = captioner.decoder
@@ -168,22 +168,24 @@ def finetune_captioner(captioner:Captioner, # fine-tuned in place (its decoder; 
     g = torch.Generator().manual_seed(seed)
     images = torch.randperm(len(train.records), generator=g)[:n_images]
     stop = stop_word_mask(vocab)
-    reward = CiderD(train.references()) if mode != 'lrp_ce' else None
+    captions = mode in ('ce', 'lrp_ce')  # batches of captions, not of images
+    reward = None if captions else CiderD(train.references())
     opt = torch.optim.Adam(decoder.parameters(), lr=lr)
     history = []
     for epoch in range(epochs):
         decoder.train(); t0 = time.time()
-        if mode == 'lrp_ce':
+        if captions:
             chosen = torch.isin(train.caption_image, images).nonzero()[:, 0]
             items = chosen[torch.randperm(len(chosen), generator=g)]
         else: items = images[torch.randperm(len(images), generator=g)]
         total, rewards = [], []
         bar = tqdm(items.split(batch_size), desc=f'{mode} {decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
         for idx in bar:
-            if mode == 'lrp_ce':
+            if captions:
                 caps = torch.nn.utils.rnn.pad_sequence([train.captions[j] for j in idx], batch_first=True, padding_value=vocab.pad)
                 img = train.caption_image[idx]
-                loss, info = lrp_inference_loss(decoder, train.feats[img], train.mask[img], caps, stop, vocab.pad, eps)
+                if mode == 'ce': loss, info = caption_loss(decoder(train.feats[img], caps, train.mask[img]).logits, caps, vocab.pad), {}
+                else: loss, info = lrp_inference_loss(decoder, train.feats[img], train.mask[img], caps, stop, vocab.pad, eps)
             else:
                 loss, info = scst_loss(decoder, vocab, train.feats[idx], train.mask[idx], idx.tolist(), reward, n_samples, baseline, max_len, g,
                                        eps if mode == 'lrp_scst' else None, stop)

@@ -73,8 +73,9 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
             '-p', 'results_dir', str(tmp_path/'results')]
     evals = ['-p', 'models', "['topdown_bottomup']", '-p', 'n_images', '3', '-p', 'N', '1',
              '-p', 'methods', "['lrp', 'lime_obj5', 'random']"]  # every method runs on bottom-up models in the contract tests; three keep this run short
-    main(['train_models', 'eval_captions', 'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_sanity', '--out', str(tmp_path/'executed_real'),
-          *real, *small, *evals])
+    finetune = ['-p', 'seeds', '[0]', '-p', 'n_finetune', '4', '-p', 'finetune_batch_size', '2', '-p', 'n_samples', '2', '-p', 'frequent_min', '1']
+    main(['train_models', 'eval_captions', 'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_finetune',
+          '--out', str(tmp_path/'executed_real'), *real, *small, *evals, *finetune])
     res = tmp_path/'results'
     assert (tmp_path/'models'/'export'/'topdown_bottomup.pt').exists()
     captions = pd.read_csv(res/'captions.csv')
@@ -90,3 +91,9 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
     ob = abl[abl.ablation.str.startswith('ob_') & (abl.words == 'nouns')]
     assert len(ob) and ob.drop_frequency.between(0, 1).all()
     assert (res/'eval_sanity_decoder.csv').exists()
+    assert captions.CHAIRi.dropna().between(0, 1).all() and captions.CHAIRs.notna().all()  # categories of the table against the entity boxes
+    chair = pd.read_csv(res/'eval_hallucination_chair.csv')
+    assert chair.captions.tolist() == [3] and (chair['hallucinated mentions'] <= chair.mentions).all()
+    runs = pd.read_csv(res/'eval_finetune_runs.csv')
+    assert runs.variant.tolist() == ['base', 'ce', 'scst', 'lrp_ce', 'lrp_scst'] and runs.CHAIRs.notna().all()
+    assert not any(c.startswith('bias-pair') for c in runs.columns)  # the co-occurrence pairs are the benchmark's
