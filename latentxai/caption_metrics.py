@@ -287,6 +287,8 @@ def frequent_object_words(candidates:dict, # {image key: token list}
                           min_count:int=10, # a concept is frequent when at least this many captions name it
                          ) -> tuple[pd.DataFrame, dict]:
     "Per frequent object word: captions naming it, precision (object in the image), precision against the references, recall, F1; and their means."
+    missing = (set(candidates) - set(objects)) | (set(candidates) - set(references) if references is not None else set())
+    if missing: raise ValueError(f"no ground-truth objects or references for {len(missing)} images, e.g. {sorted(missing, key=str)[:3]}")
     said = {k: {nouns[w] for w in words if w in nouns} for k, words in candidates.items()}
     there = {k: set().union(*map(set, objects[k])) for k in candidates}
     counts = Counter(c for s in said.values() for c in s)
