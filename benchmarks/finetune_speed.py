@@ -11,10 +11,11 @@ On the same model and batch:
 Without a checkpoint, an untrained model of the default size on 36 bottom-up regions is used (speed does not depend
 on training); the captions are random words of the vocabulary.
 """
-import argparse, time
+import argparse
 
 import torch
 
+from explain_speed import best_of  # benchmarks/ is on the path when this script runs
 from latentxai.caption_metrics import CiderD
 from latentxai.data import Vocab
 from latentxai.decoders import Captioner, build_decoder
@@ -33,12 +34,6 @@ def setup(checkpoint, batch, length=12):
     captions = torch.cat([torch.full((batch, 1), vocab.start), words, torch.full((batch, 1), vocab.end)], 1)
     feats = torch.randn(batch, 36, model.decoder.feat_dim, generator=g)
     return model.train(), vocab, captions, feats
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-    return min(times)
 
 def step(model, opt, loss_fn):
     loss = loss_fn()

@@ -98,10 +98,11 @@ def sample_captions(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch
                     max_len:int=25, # most words per caption (an <end> is forced after)
                     generator:torch.Generator|None=None, # for reproducible draws
                     lrp_eps:float|None=None, # sample from the LRP-re-weighted logits (LRP-inference SCST), with this epsilon
-                    stop:torch.Tensor|None=None, # with lrp_eps: V booleans, words whose inputs are not re-weighted
+                    stop:torch.Tensor|None=None, # with lrp_eps: V booleans, words whose inputs are not re-weighted (default: `stop_word_mask(vocab)`)
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     "B*n sampled captions (ids after <start>, <pad> after <end>; image-major) and the log-probability of each drawn word, with gradient."
     mask = decoder.check_feats(feats, mask)
+    if lrp_eps is not None and stop is None: stop = stop_word_mask(vocab)
     memory = expand_memory(decoder.prepare(feats, mask), n)
     state = decoder.init_state(memory)
     rows = feats.shape[0] * n
