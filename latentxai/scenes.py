@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
 from .core import DataFormatError, load_json, project_root
-from .data import load_image, read_karpathy, read_masks, read_region_features
+from .data import load_image, read_karpathy, read_masks, read_region_features, rle_encode
 
 # %% auto #0
 __all__ = ['SHAPES', 'COLOURS', 'SIZES', 'SYNONYMS', 'PLURALS', 'NUMBERS', 'SPLITS', 'MARKER', 'EXPORT_MARKER', 'object_words',
@@ -470,7 +470,7 @@ def export_real_format(root:str|Path, # a benchmark folder
                        out:str|Path, # the folder to write
                        dataset:str='coco', # names the caption file dataset_<dataset>.json
                       ) -> Path:
-    "Write the benchmark with only what a COCO user has: Karpathy JSON, images, bottom-up files with class ids, entity boxes."
+    "Write the benchmark with only what a COCO user has: Karpathy JSON, images, bottom-up files with class ids, entity boxes, instance masks."
     root, features, out = Path(root), Path(features), Path(out)
     if out.exists() and any(out.iterdir()) and not (out/EXPORT_MARKER).is_file():
         raise FileExistsError(f"{out} is not empty and was not written by export_real_format (no {EXPORT_MARKER}): nothing was changed")
@@ -478,7 +478,10 @@ def export_real_format(root:str|Path, # a benchmark folder
     entities = load_json(root/'entities.json', 'benchmark entity boxes')
     if out.exists(): shutil.rmtree(out)  # our own earlier export
     (out/'images').mkdir(parents=True); (out/'features').mkdir()
-    images = []
+    config = SceneConfig.from_dict(load_json(root/'config.json', 'benchmark configuration'))
+    scenes = load_json(root/'scenes.json', 'benchmark scenes file')
+    category_id = {s: i + 1 for i, s in enumerate(config.shapes)}
+    images, annotations = [], []
     for img in data['images']:
         sentences = [dict(tokens=x['tokens'], raw=x['raw'], imgid=x['imgid'], sentid=x['sentid']) for x in img['sentences']]
         images.append(dict(filepath='images', filename=img['filename'], imgid=img['imgid'], split=img['split'], sentids=img['sentids'], sentences=sentences))
@@ -486,11 +489,18 @@ def export_real_format(root:str|Path, # a benchmark folder
         shutil.copyfile(root/'images'/img['filename'], out/'images'/img['filename'])
         reg = read_region_features(features/f'{stem}.npz')
         save_npz(out/'features'/f'{stem}.npz', **{k: reg[k] for k in ('feat', 'boxes', 'class_ids', 'scores') if k in reg})
+        objects = scenes[img['filename']]['objects']
+        for o, m in zip(objects, read_masks(root/'masks'/f'{stem}.npz', len(objects))):  # COCO instances: the shape is the category
+            x1, y1, x2, y2 = o['box']
+            annotations.append(dict(id=len(annotations) + 1, image_id=img['imgid'], category_id=category_id[o['shape']], iscrowd=0,
+                                    bbox=[x1, y1, x2 - x1, y2 - y1], area=int(m.sum()), segmentation=rle_encode(m)))
         entities[img['filename']] = dict(entities.get(img['filename'], dict(categories={}, bbox={})), imgid=img['imgid'], sentences=[x['raw'] for x in img['sentences']])
     write = lambda name, obj: (out/name).write_text(json.dumps(obj), encoding='utf-8')
     write(f'dataset_{dataset}.json', dict(dataset=dataset, images=images))
     write('entities.json', entities)
-    config = SceneConfig.from_dict(load_json(root/'config.json', 'benchmark configuration'))
+    size = config.image_size
+    write('instances.json', dict(images=[dict(id=i['imgid'], file_name=i['filename'], width=size, height=size) for i in images],
+                                 annotations=annotations, categories=[dict(id=k, name=s) for s, k in category_id.items()]))
     write('categories.json', {s: list(SYNONYMS.get(s, (s,))) for s in config.shapes})
     (out/'classes.txt').write_text('\n'.join([*config.shapes, 'background']) + '\n', encoding='utf-8')
     write(EXPORT_MARKER, dict(benchmark=str(root), features=str(features), images=len(images)))

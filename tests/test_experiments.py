@@ -99,6 +99,20 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert (counted.groupby(halluc.model).nunique() == 1).all()
     assert halluc.auc.dropna().between(0, 1).all()
     assert 'linguistic share' not in set(halluc[halluc.method == 'gradcam'].statistic)  # Grad-CAM gives no relevance over words
+    # filter concepts of the CNN at its last two layers, and the words of the three captioners traced to its filters; the same again
+    filters = [*small, '-p', 'n_probe', '12', '-p', 'n_images', '6', '-p', 'top', '4']
+    main(['eval_filters', '--out', str(tmp_path/'executed'), *filters])
+    recall = pd.read_csv(res/'eval_filters_recall.csv')
+    assert recall.layer.tolist() == ['conv5'] * 3 + ['conv6'] * 3 and recall.method.tolist()[:3] == ['LaViSE', 'Network Dissection', 'random']
+    assert recall.filter(like='recall@').stack().between(0, 1).all() and (recall['recall@20'] == 1).all()  # 16 concepts: k = 20 takes them all
+    assert (recall['filters with ground truth'] > 0).all() and recall.embeddings[0].startswith('all-MiniLM-L6-v2')
+    words = pd.read_csv(res/'eval_filters_words.csv')
+    assert set(words.model) <= {'topdown_grid', 'topdown_regions', 'topdown_bottomup'} and len(words) and words.hit_rate.between(0, 1).all()  # (a tiny model may name no present shape)
+    assert (words.random_filters.between(0, 1)).all() and (words.words > 0).all()
+    assert (res/'eval_filters.png').exists() and (res/'eval_filters_words.png').exists() and len(pd.read_csv(res/'eval_filters_training.csv')) == 4
+    first = {p.name: p.read_bytes() for p in res.glob('eval_filters*.csv')}
+    main(['eval_filters', '--out', str(tmp_path/'executed'), *filters])
+    assert {p.name: p.read_bytes() for p in res.glob('eval_filters*.csv')} == first
     # fine-tuning: every mode from the same cross-entropy model, two seeds (08_finetune tests that the checkpoints are reused)
     finetune = [*small, '-p', 'models', "['topdown_bottomup']", '-p', 'seeds', '[0, 1]', '-p', 'n_finetune', '4', '-p', 'finetune_batch_size', '2',
                 '-p', 'n_samples', '2', '-p', 'frequent_min', '1']

@@ -1,6 +1,7 @@
 "The benchmark in the formats of real data: the same numbers through the real-data path, and every notebook on a small export."
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -74,8 +75,12 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
     evals = ['-p', 'models', "['topdown_bottomup']", '-p', 'n_images', '3', '-p', 'N', '1',
              '-p', 'methods', "['lrp', 'lime_obj5', 'random']"]  # every method runs on bottom-up models in the contract tests; three keep this run short
     finetune = ['-p', 'seeds', '[0]', '-p', 'n_finetune', '4', '-p', 'finetune_batch_size', '2', '-p', 'n_samples', '2', '-p', 'frequent_min', '1']
-    main(['train_models', 'eval_captions', 'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_finetune',
-          '--out', str(tmp_path/'executed_real'), *real, *small, *evals, *finetune])
+    glove = tmp_path/'glove.txt'  # a user's GloVe file (random vectors of the categories' words, in GloVe's text format)
+    rng = np.random.default_rng(0)
+    glove.write_text(''.join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=50))}\n" for w in ('circle', 'square', 'triangle', 'diamond', 'star', 'cross', 'hexagon', 'the')))
+    filters = ['-p', 'encoder_file', str(tmp_path/'models'/'data'/'encoder.pt'), '-p', 'top', '4', '-p', 'glove_file', str(glove)]  # the native run's CNN; COCO instances from the export
+    main(['train_models', 'eval_captions', 'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_filters',
+          'eval_finetune', '--out', str(tmp_path/'executed_real'), *real, *small, *evals, *finetune, *filters])
     res = tmp_path/'results'
     assert (tmp_path/'models'/'export'/'topdown_bottomup.pt').exists()
     captions = pd.read_csv(res/'captions.csv')
@@ -97,3 +102,7 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
     runs = pd.read_csv(res/'eval_finetune_runs.csv')
     assert runs.variant.tolist() == ['base', 'ce', 'scst', 'lrp_ce', 'lrp_scst'] and runs.CHAIRs.notna().all()
     assert not any(c.startswith('bias-pair') for c in runs.columns)  # the co-occurrence pairs are the benchmark's
+    recall = pd.read_csv(res/'eval_filters_recall.csv')  # categories: the shapes of the exported instance annotations
+    assert set(recall.method) == {'LaViSE', 'Network Dissection', 'random'} and recall.filter(like='recall@').stack().between(0, 1).all()
+    md = (res/'eval_filters.md').read_text()
+    assert '- concepts: 7' in md and '- embeddings: GloVe (glove.txt, 50-d)' in md and not (res/'eval_filters_words.csv').exists()  # another CNN: no words
