@@ -5,7 +5,6 @@
 # %% ../nbs/14_counterfactual.ipynb #a1033ea6
 from __future__ import annotations
 import torch
-import torch.nn.functional as F
 
 from .data import Vocab
 from .decoders import Captioner, Decoder
