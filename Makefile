@@ -2,7 +2,7 @@
 PYTHON ?= python
 PIP = $(PYTHON) -m pip
 # experiment notebooks (train_*, eval_*) are run by papermill, not by nbdev_test
-NB_SKIP = '^(_|\.|train_|eval_|explain_)'
+NB_SKIP = '^(_|\.|train_|eval_|explain_|explorer)'
 
 .PHONY: install results test check-sync
 
@@ -10,6 +10,7 @@ install:
 	$(PIP) install torch==2.13.0
 	$(PIP) install -c constraints.txt -e ".[dev]"
 	@command -v java >/dev/null || { apt-get update && apt-get install -y default-jre-headless; }
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }  # the explorer's browser tests
 
 results: install
 	latentxai-results
