@@ -11,7 +11,8 @@ from .decoders import Captioner, Decoder
 from .decoding import beam_search
 
 # %% auto #0
-__all__ = ['NORMS', 'word_pairs', 'word_margin', 'word_logits', 'latent_counterfactual', 'pixel_counterfactual']
+__all__ = ['NORMS', 'word_pairs', 'word_margin', 'word_logits', 'shuffled_features', 'latent_counterfactual',
+           'pixel_counterfactual']
 
 # %% ../nbs/14_counterfactual.ipynb #115ef904
 def word_pairs(ids:torch.Tensor, # B x L token ids <start> ... <end>, padded
@@ -54,6 +55,17 @@ def _redecoded(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tens
     caps = [c[0] for c in beam_search(decoder, vocab, feats, mask, beam_size=1)]
     return torch.tensor([w not in c.ids for w, c in zip(targets.tolist(), caps)]), [c.words for c in caps]
 
+def shuffled_features(delta:torch.Tensor, # P x N x D changes
+                      mask:torch.Tensor, # P x N (False: padding, never changed)
+                      seed:int=0) -> torch.Tensor:
+    "The baseline of a latent change: the same changes, moved to randomly chosen features of the same image (a seeded permutation)."
+    g = torch.Generator().manual_seed(seed)
+    out = torch.zeros_like(delta)
+    for p in range(len(delta)):
+        valid = mask[p].nonzero()[:, 0]
+        out[p, valid] = delta[p, valid[torch.randperm(len(valid), generator=g)]]
+    return out
+
 def latent_counterfactual(decoder:Decoder, vocab:Vocab, # a captioner's decoder and its vocabulary
                           feats:torch.Tensor, mask:torch.Tensor|None, # B x N x D latent features, B x N (False: padding)
                           ids:torch.Tensor, # B x L captions <start> ... <end>, padded
@@ -78,8 +90,9 @@ def latent_counterfactual(decoder:Decoder, vocab:Vocab, # a captioner's decoder 
         delta = u.detach() * m[..., None] * scale[:, None, None]
         final = word_margin(word_logits(decoder, base + delta, m, pid, t), targets)
         success, captions = _redecoded(decoder, vocab, base + delta, m, targets)
+        shuffled, _ = _redecoded(decoder, vocab, base + shuffled_features(delta, m), m, targets)
         size = delta.norm(dim=-1).sum(1) / (base * m[..., None]).norm(dim=-1).sum(1).clamp(min=1e-12)
-    return dict(pairs=(b, t), delta=delta, margin=final, success=success, size=size, captions=captions)
+    return dict(pairs=(b, t), delta=delta, margin=final, success=success, size=size, captions=captions, shuffled_success=shuffled)
 
 # %% ../nbs/14_counterfactual.ipynb #3a862ade
 NORMS = ('linf', 'l2')

@@ -323,7 +323,7 @@ def setup(params:dict, # the notebook's parameters (`globals()`): checked and no
 def code_digest() -> str:
     "Digest of the source of every module an explanation depends on, so a cached explanation never outlives a code change."
     h = hashlib.sha256()
-    for name in ('ops', 'encoders', 'decoders', 'rules', 'lrp', 'gradients', 'lime', 'explain', 'localisation', 'experiments'):
+    for name in ('ops', 'encoders', 'decoders', 'rules', 'lrp', 'gradients', 'lime', 'counterfactual', 'explain', 'localisation', 'experiments'):
         h.update((Path(latentxai.__file__).parent/f'{name}.py').read_bytes())
     return h.hexdigest()[:16]
 
@@ -345,7 +345,7 @@ def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with 
                   ranges:FeatureRange|None=None, # the data set's feature range (LIME's 'max' and 'noise')
                   **options, # the method's options
                  ) -> list[dict]:
-    "Per image: visual, linguistic, probs, patches (T x P), localisation {'features', 'pixels'} (T x len(LOCALISATION)), categories (T)."
+    "Per image: visual, linguistic, probs, patches (T x P), localisation {'features', 'pixels'} (T x len(LOCALISATION)), categories (T), details (or None)."
     words = [c.words for c in captions]
     path = None
     if cache_dir is not None:
@@ -371,7 +371,8 @@ def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with 
                     categories[t] = g['category']
                     for lvl, (heat, signed) in levels.items(): loc[lvl][t] = localisation(heat[t], signed[t], g['boxes'], g['masks'])
             patches = F.avg_pool2d(pixel_map[:, None], 8)[:, 0].flatten(1) * 64  # relevance per 8 x 8 patch
-            out.append(dict(visual=e.visual, linguistic=e.linguistic, probs=e.probs, patches=patches.float(), localisation=loc, categories=categories))
+            out.append(dict(visual=e.visual, linguistic=e.linguistic, probs=e.probs, patches=patches.float(), localisation=loc, categories=categories,
+                            details=e.details))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(out, path)

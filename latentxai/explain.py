@@ -14,6 +14,7 @@ from .decoders import Captioner
 from .encoders import check_boxes, check_images
 from .gradients import GuidedBackprop, boxes_to_pixels, cells_to_pixels, gradcam
 from .localisation import heatmap
+from .counterfactual import NORMS, latent_counterfactual, pixel_counterfactual
 from .lime import VALUES, VARIANTS, FeatureRange, lime_relevance
 from .lrp import CONV_RULES, FIRST_RULES, lrp_ops
 from .ops import PLAIN, Ops
@@ -62,6 +63,7 @@ class Relevance(NamedTuple):
     linguistic: torch.Tensor|None = None # T x B x T
     pixels: torch.Tensor|None = None # T x B x S x S (methods whose pixels come through the CNN)
     channels: torch.Tensor|None = None # T x B x C x S x S, the pixel relevance per colour channel (where the method has one)
+    details: dict|None = None # more per word: tensors T x B, or per caption lists of T items (e.g. a counterfactual's new captions)
 
 @dataclass(frozen=True)
 class Method:
@@ -108,6 +110,7 @@ class Explanation:
     probs: torch.Tensor # T, the word's probability
     options: dict = field(default_factory=dict) # every option's value (tensors left out)
     heatmap: torch.Tensor|None = None # T x H x W, Sun et al.'s heatmap: positive part per colour channel, then their mean
+    details: dict|None = None # what else the method says per word (a counterfactual: success, size, the new caption ...)
 
 # %% ../nbs/15_explain.ipynb #1959a764
 class Batch:
@@ -115,8 +118,10 @@ class Batch:
     def __init__(self, model:Captioner, ids:torch.Tensor, feats:torch.Tensor, mask:torch.Tensor|None,
                  images:torch.Tensor|None=None, boxes:torch.Tensor|None=None,
                  cnn:bool=False, # methods that reach the pixels through the CNN should (the input allows it)
+                 vocab:Vocab|None=None, # for the methods that decode again
                 ):
         self.model, self.ids, self.feats, self.mask, self.images, self.boxes, self.cnn = model, ids, feats.detach(), mask, images, boxes, cnn
+        self.vocab = vocab
         self.targets, self.T = ids[:, 1:], ids.shape[1] - 1
         self.logits = None  # the plain model's logits, kept by the first unscaled pass
 
@@ -253,6 +258,47 @@ def _random(batch:Batch, seed:int) -> Relevance:
 register(Method('attention', _attention, 'logit', False, 'spread', about='attention weights (a baseline)'))
 register(Method('random', _random, 'logit', True, 'cnn', (Option('seed', (int,), 0, 'seed of the draw'),), 'uniform noise (a baseline)'))
 
+# %% ../nbs/15_explain.ipynb #b7350451
+def _per_word(batch:Batch, pairs, values) -> torch.Tensor:
+    "Values of the (caption, position) pairs as a T x B tensor (0 where a position has no word)."
+    b, t = pairs
+    out = torch.zeros(batch.T, len(batch.ids), dtype=values.dtype)
+    out[t, b] = values
+    return out
+
+def _per_caption(batch:Batch, pairs, items:list) -> list[list]:
+    "Items of the (caption, position) pairs as a list per caption, in word order."
+    out = [[None] * batch.T for _ in range(len(batch.ids))]
+    for b, t, x in zip(*(p.tolist() for p in pairs), items): out[b][t] = x
+    return out
+
+def _counterfactual(batch:Batch, steps:int, lr:float, l1:float, margin:float, pixel_eps:float, pixel_steps:int, pixel_norm:str) -> Relevance:
+    if batch.vocab is None: raise ValueError("the counterfactual decodes again, so it needs the vocabulary: call it through explain()")
+    lat = latent_counterfactual(batch.model.decoder, batch.vocab, batch.feats, batch.mask, batch.ids, steps, lr, l1, margin)
+    b, t = lat['pairs']
+    vis = torch.zeros(batch.T, *batch.feats.shape[:2], dtype=batch.feats.dtype)
+    vis[t, b] = lat['delta'].norm(dim=-1).to(vis.dtype)
+    details = dict(success=_per_word(batch, lat['pairs'], lat['success']), size=_per_word(batch, lat['pairs'], lat['size']),
+                   margin=_per_word(batch, lat['pairs'], lat['margin']), shuffled_success=_per_word(batch, lat['pairs'], lat['shuffled_success']), caption=_per_caption(batch, lat['pairs'], lat['captions']))
+    pix = channels = None
+    if batch.cnn:
+        px = pixel_counterfactual(batch.model, batch.vocab, batch.images, batch.boxes, batch.mask, batch.ids, pixel_eps, pixel_steps, pixel_norm)
+        channels = torch.zeros(batch.T, *batch.images.shape, dtype=batch.images.dtype)
+        channels[t, b] = px['delta'].abs().to(channels.dtype)
+        pix = channels.sum(-3)
+        details.update(pixel_success=_per_word(batch, px['pairs'], px['success']), pixel_margin=_per_word(batch, px['pairs'], px['margin']),
+                       pixel_caption=_per_caption(batch, px['pairs'], px['captions']))
+    return Relevance(vis, None, pix, channels, details)
+
+register(Method('counterfactual', _counterfactual, 'log-probability', False, 'cnn', (
+    Option('steps', (int,), 30, 'Adam steps of the latent change', low=1), Option('lr', (float,), 0.05, 'Adam step size', low=0.),
+    Option('l1', (float,), 0.05, 'weight of the group-L1 penalty (sum over features of the change norm)', low=0.),
+    Option('margin', (float,), 1.0, 'how far below its best competitor the word is pushed', low=0.),
+    Option('pixel_eps', (float,), 8 / 255, 'the pixel budget (radius of the ball)', low=0.),
+    Option('pixel_steps', (int,), 10, 'PGD steps on the pixels', low=1),
+    Option('pixel_norm', (str,), 'linf', 'the ball of the pixel budget', NORMS)),
+    'the smallest sparse change of the latent features (and a PGD change of the pixels) that takes the word away, checked by decoding again'))
+
 # %% ../nbs/15_explain.ipynb #ebbf7add
 def _lime(variant:str):
     "The relevance function of one LIME variant: each caption's perturbations scored in batches."
@@ -334,8 +380,8 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
             None: 'it does not reach the pixels'}[m.pixels])
     if pixels is False: cnn = spread = False
     feats, mask = _latent(model, len(ids), images, boxes, regions, region_mask, feats, mask)
-    batch = Batch(model, ids, feats, mask, images, boxes, cnn)
-    vis, lin, pix, channels = m.relevance(batch, **opts)
+    batch = Batch(model, ids, feats, mask, images, boxes, cnn, vocab)
+    vis, lin, pix, channels, details = m.relevance(batch, **opts)
     if spread: pix = batch.to_image(vis)
     heat = None if pix is None else pix.clamp(min=0) if channels is None else heatmap(channels)  # Sun et al.'s heatmap
     logits = batch.plain_logits()
@@ -347,5 +393,6 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
         T = len(c)
         out.append(Explanation(method, m.target, list(c), vis[:T, b].detach(), None if lin is None else torch.tril(lin[:T, b, :T]).detach(),
                                None if pix is None else pix[:T, b].detach(), word_logits[b, :T], probs[b, :T], kept,
-                               None if heat is None else heat[:T, b].detach()))
+                               None if heat is None else heat[:T, b].detach(),
+                               None if details is None else {k: v[:T, b] if torch.is_tensor(v) else v[b][:T] for k, v in details.items()}))
     return out

@@ -200,6 +200,12 @@ class Explorer:
         else: heat, where = on_image(e.visual[t].float(), m.features, None if boxes is None else boxes[0], S), 'features spread over the image'
         outline = [] if boxes is None else e.visual[t].topk(min(5, e.visual.shape[1])).indices.tolist()
         about = f"{method}: relevance of {e.target} of \u201c{e.words[t]}\u201d (p = {float(e.probs[t]):.2f}), on the {where}"
+        if e.details and 'caption' in e.details:  # a counterfactual: what the changed input says instead
+            d = e.details
+            about += (f". Changing the features ({float(d['size'][t]):.1%} of their size) gives \u201c{' '.join(d['caption'][t])}\u201d: the word is "
+                      f"{'gone' if d['success'][t] else 'still there'}")
+            if 'pixel_caption' in d:
+                about += f"; changing the pixels gives \u201c{' '.join(d['pixel_caption'][t])}\u201d ({'gone' if d['pixel_success'][t] else 'still there'})"
         return dict(png=overlay(image, heat.float(), None if boxes is None else boxes[0], outline, scale),
                     words=words_html(e.words, t, e.linguistic, float(e.visual[t].abs().sum())), about=about)
 

@@ -16,7 +16,7 @@ __all__ = ['EXPERIMENTS', 'run_experiments', 'parse_args', 'main', 'export_main'
 
 # %% ../nbs/90_pipeline.ipynb #3b184e19
 EXPERIMENTS = ('eval_benchmark', 'train_models', 'eval_captions', 'explain_image',
-               'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_filters', 'eval_finetune')
+               'eval_correctness', 'eval_counterfactual', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_filters', 'eval_finetune')
 
 def run_experiments(names:list[str]|None=None, # experiment notebooks to run (default: all, in order)
                     parameters:dict|None=None, # papermill parameters passed to every notebook

@@ -54,14 +54,14 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert {p.name: p.read_bytes() for p in res.glob('*.csv')} == before
     assert 'reused' in (tmp_path/'executed'/'train_models.ipynb').read_text()
     # the evaluation tables, on 3 test images with every method; the same again from scratch gives the same tables
-    evals = ['eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity']
+    evals = ['eval_correctness', 'eval_counterfactual', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity']
     tiny = [*small, '-p', 'n_images', '3', '-p', 'N', '1']
     main([*evals, '--out', str(tmp_path/'executed'), *tiny])
     for f in ('eval_correctness.md', 'eval_correctness.csv', 'eval_correctness.png', 'eval_ablation.md', 'eval_ablation_features.csv',
               'eval_ablation_pixels.csv', 'eval_ablation_curves.csv', 'eval_ablation_words.csv', 'eval_ablation_curves.png',
               'eval_correlation.md', 'eval_correlation.csv', 'eval_sanity.md', 'eval_sanity_decoder.csv', 'eval_sanity_encoder.csv',
               'eval_sanity.png', 'eval_hallucination.md', 'eval_hallucination_chair.csv', 'eval_hallucination_all.csv',
-              'eval_hallucination_best.csv', 'eval_hallucination.png'):
+              'eval_hallucination_best.csv', 'eval_hallucination.png', 'eval_counterfactual.md', 'eval_counterfactual.csv'):
         assert (res/f).exists(), f
     corr = pd.read_csv(res/'eval_correctness.csv')
     assert set(corr.method) == set(EVAL_METHODS) and set(corr.model) == {'topdown_bottomup', 'topdown_regions', 'topdown_grid'}
@@ -70,6 +70,10 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     assert (corr[corr.words == 'nouns'].n > 0).any()  # (3 captions of tiny models: a model may name no present shape at all)
     assert (corr.groupby(['model', 'level', 'words']).n.nunique() == 1).all()  # pairs come from the captions, the same for every method
     assert not (corr.model.eq('topdown_bottomup') & corr.level.eq('pixels')).any()
+    cf = pd.read_csv(res/'eval_counterfactual.csv')
+    assert set(cf.model) == {'topdown_bottomup', 'topdown_regions', 'topdown_grid'} and 'uniform (object area)' in set(cf.relevance)
+    assert cf[['success', 'shuffled success']].stack().dropna().between(0, 1).all()
+    assert cf[cf.model == 'topdown_bottomup']['pixel success'].isna().all()  # no CNN, no pixels
     abl = pd.read_csv(res/'eval_ablation_features.csv')
     assert len(abl) == 3 * len(EVAL_METHODS) * 2 * 3 * 2 * 2  # models x methods x (vf, ob) x (min, max, noise) x (nouns, colours) x scorings
     assert set(abl.scoring) == {'published', 'teacher_forced'}

@@ -79,7 +79,7 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
     rng = np.random.default_rng(0)
     glove.write_text(''.join(f"{w} {' '.join(f'{v:.4f}' for v in rng.normal(size=50))}\n" for w in ('circle', 'square', 'triangle', 'diamond', 'star', 'cross', 'hexagon', 'the')))
     filters = ['-p', 'encoder_file', str(tmp_path/'models'/'data'/'encoder.pt'), '-p', 'top', '4', '-p', 'glove_file', str(glove)]  # the native run's CNN; COCO instances from the export
-    main(['train_models', 'eval_captions', 'eval_correctness', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_filters',
+    main(['train_models', 'eval_captions', 'eval_correctness', 'eval_counterfactual', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_filters',
           'eval_finetune', '--out', str(tmp_path/'executed_real'), *real, *small, *evals, *finetune, *filters])
     res = tmp_path/'results'
     assert (tmp_path/'models'/'export'/'topdown_bottomup.pt').exists()
@@ -90,6 +90,8 @@ def test_every_notebook_runs_on_a_small_export(tmp_path):
     assert (nouns.n > 0).all() and nouns['correctness_box@0.0'].between(0, 1).all()
     assert nouns['correctness_mask@0.0'].isna().all() and nouns.pointing_game.isna().all()  # real data has no masks
     assert 'dataset: coco (export)' in (res/'eval_correctness.md').read_text()
+    cf = pd.read_csv(res/'eval_counterfactual.csv')  # the word's object from the entity boxes
+    assert (cf.words > 0).any() and cf[cf.relevance == 'uniform (object area)'].mass_accuracy.between(0, 1).all()
     rank = pd.read_csv(res/'eval_correlation.csv')
     assert rank[rank.words == 'nouns'].rank_score.between(0, 1).all()
     abl = pd.read_csv(res/'eval_ablation_features.csv')
