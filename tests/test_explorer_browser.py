@@ -67,10 +67,10 @@ def _settled(page):
 
 def _answered(page, action):
     "Do `action`, then wait until the page has answered it: a new heatmap, or an error in the status line."
-    old = page.evaluate("document.querySelector('.lx-heatmap').src")
+    old = page.evaluate("document.querySelectorAll('.lx-error').forEach(e => e.dataset.seen = '1'), document.querySelector('.lx-heatmap').src")
     action()
-    page.wait_for_function("([old]) => document.querySelector('.lx-heatmap').src !== old || document.querySelector('.lx-error') !== null", arg=[old],
-                           timeout=120_000)
+    page.wait_for_function("([old]) => document.querySelector('.lx-heatmap').src !== old || document.querySelector('.lx-error:not([data-seen])') !== null",
+                           arg=[old], timeout=120_000)  # (an error already on the page does not count)
     _settled(page)
 
 def _caption(page) -> list[str]:
