@@ -121,7 +121,7 @@ class Explorer:
                  ranges=None, # features ('grid', 'regions', 'bottomup') -> the data set's FeatureRange, for LIME (None: not given)
                 ):
         self.vocab, self._load, self.split, self._ranges = vocab, load_model, split, ranges
-        self.models, self.cache, self.captions = {}, {}, {}
+        self.models, self.cache, self.captions, self._inputs = {}, {}, {}, {}
         self.model_key = self.index = self.raw = self.image_key = None
 
     @property
@@ -146,7 +146,12 @@ class Explorer:
         self.index, self.raw, self.image_key = None, data, ('image', hash(data))
 
     def inputs(self) -> dict:
-        "The chosen model's inputs for the chosen image."
+        "The chosen model's inputs for the chosen image (prepared once per model and image: every click reads them)."
+        key = (self.model_key, self.image_key)
+        if key not in self._inputs: self._inputs = {key: self._prepared()}  # only the current pair is kept
+        return self._inputs[key]
+
+    def _prepared(self) -> dict:
         m = self.model
         if self.image_key is None: raise ValueError("no image chosen yet")
         if self.index is not None: return self.split.visual(m.features, [self.index])
