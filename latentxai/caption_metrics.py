@@ -4,8 +4,9 @@
 
 # %% ../nbs/09_caption_metrics.ipynb #d5ef1917
 from __future__ import annotations
-import contextlib, importlib.util, io, math, os, shutil
+import contextlib, importlib.util, io, math, os, shutil, sys
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,10 +105,20 @@ def _meteor() -> Meteor:
     if _METEOR is None: _METEOR = Meteor()
     return _METEOR
 
+@contextmanager
+def _quiet_stderr():
+    "Send file descriptor 2 to /dev/null for a while: the Java tokenizer writes a line there on every call, which floods a log."
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2); yield
+    finally:
+        os.dup2(saved, 2); os.close(saved); os.close(null)
+
 def tokenize(captions:dict) -> dict:
     "PTB-tokenize {key: [str, ...]} as the COCO evaluation does (lower case, punctuation removed)."
     _require_java()
-    tokenized = PTBTokenizer().tokenize({k: [{'caption': c} for c in v] for k, v in captions.items()})
+    with _quiet_stderr(): tokenized = PTBTokenizer().tokenize({k: [{'caption': c} for c in v] for k, v in captions.items()})
     return {k: tokenized[k] for k in captions}
 
 def _check(references, candidates):

@@ -4,16 +4,20 @@
 
 # %% ../nbs/00_core.ipynb #a3061361
 from __future__ import annotations
-import json, os, random, re
+import json, os, random, re, sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.distributed as dist
+from tqdm.auto import tqdm as tqdm_auto
+from tqdm.std import tqdm as tqdm_std
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device', 'DataFormatError', 'require_file', 'load_json',
-           'write_table', 'load_torch_file', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['PROGRESS_ENV', 'PROGRESS_INTERVAL', 'CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device', 'progress_bar',
+           'rank_world', 'shard', 'gather', 'barrier', 'DataFormatError', 'require_file', 'load_json', 'write_table',
+           'load_torch_file', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #2c8b4cd9
 def project_root(start:str|Path|None=None, # folder to search upwards from (default: the working directory)
@@ -32,6 +36,41 @@ def set_seed(seed:int): # the seed for Python's, NumPy's and PyTorch's generator
 def default_device() -> torch.device:
     "CUDA when available, else the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_core.ipynb #168b7e93
+PROGRESS_ENV, PROGRESS_INTERVAL = 'LATENTXAI_PROGRESS', 10.
+
+def progress_bar(iterable=None, # what to iterate over
+                 desc:str|None=None, total:int|None=None, disable:bool=False, leave:bool=False, **kwargs):
+    "A tqdm progress bar: the notebook widget interactively, plain text on stderr when LATENTXAI_PROGRESS=text."
+    if os.environ.get(PROGRESS_ENV) == 'text':
+        return tqdm_std(iterable, desc=desc, total=total, disable=disable, leave=True, file=sys.stderr, ascii=True, ncols=110,
+                        mininterval=PROGRESS_INTERVAL, maxinterval=PROGRESS_INTERVAL * 3, **kwargs)
+    return tqdm_auto(iterable, desc=desc, total=total, disable=disable, leave=leave, **kwargs)
+
+# %% ../nbs/00_core.ipynb #f1b9ddc2
+def rank_world() -> tuple[int, int]:
+    "This process's rank and the number of processes: (0, 1) unless a torch.distributed process group is running."
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+def shard(items:list) -> list:
+    "The items this process handles: every world-size-th, starting at its rank."
+    rank, size = rank_world()
+    return list(items)[rank::size]
+
+def gather(pairs:list[tuple[int, object]], # (position, result) of this process's items
+          ) -> list:
+    "Every process's results, ordered by position, on every process (the results are pickled: tensors stay on the CPU)."
+    _, size = rank_world()
+    if size > 1:
+        parts = [None] * size
+        dist.all_gather_object(parts, pairs)
+        pairs = [p for part in parts for p in part]
+    return [x for _, x in sorted(pairs, key=lambda p: p[0])]
+
+def barrier():
+    "Wait for every process (nothing without a process group)."
+    if rank_world()[1] > 1: dist.barrier()
 
 # %% ../nbs/00_core.ipynb #ba04a1ec
 class DataFormatError(ValueError):

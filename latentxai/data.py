@@ -13,9 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
-from tqdm.auto import tqdm
 
-from .core import DataFormatError, load_json, require_file
+from .core import DataFormatError, load_json, progress_bar, require_file
 
 # %% auto #0
 __all__ = ['SPECIALS', 'KARPATHY_SPLITS', 'IRREGULAR_PLURALS', 'PARTS', 'FEATURE_PARTS', 'Vocab', 'Sentence', 'ImageRecord',
@@ -538,7 +537,7 @@ def cell_objects(masks:torch.Tensor, # K x S x S object masks
 def _stack_images(files, records, image_size, progress):
     if files.images is None: raise ValueError(f"{files.captions}: part 'images' needs the image folder, and none was given")
     out = None
-    for i, r in enumerate(tqdm(records, desc='images', disable=not progress, leave=False)):
+    for i, r in enumerate(progress_bar(records, desc='images', disable=not progress, leave=False)):
         img = load_image(image_file(files.images, r), image_size)
         if out is None: out = torch.empty(len(records), *img.shape, dtype=torch.uint8)
         elif img.shape != out.shape[1:]:
@@ -548,7 +547,7 @@ def _stack_images(files, records, image_size, progress):
 
 def _stack_regions(files, records, progress):
     if files.features is None: raise ValueError(f"{files.captions}: part 'regions' needs the folder of bottom-up .npz files, and none was given")
-    npz = [read_region_features(files.features/f'{r.stem}.npz') for r in tqdm(records, desc='regions', disable=not progress, leave=False)]
+    npz = [read_region_features(files.features/f'{r.stem}.npz') for r in progress_bar(records, desc='regions', disable=not progress, leave=False)]
     N = max(len(a['boxes']) for a in npz)
     pad = lambda a, v: torch.from_numpy(np.concatenate([a, np.full((N - len(a), *a.shape[1:]), v, a.dtype)]))
     out = dict(boxes=torch.stack([pad(a['boxes'], 0) for a in npz]), regions=torch.stack([pad(a['feat'], 0) for a in npz]),
@@ -567,7 +566,7 @@ def _read_objects(files, records):
 def _read_masks(files, records, objects, progress):
     if files.masks is None: raise ValueError(f"{files.captions}: part 'masks' needs the object masks (masks/, as the benchmark has); this data set has none")
     counts = [None] * len(records) if objects is None else [len(o) for o in objects]
-    return [torch.from_numpy(read_masks(files.masks/f'{r.stem}.npz', k)) for r, k in zip(tqdm(records, desc='masks', disable=not progress, leave=False), counts)]
+    return [torch.from_numpy(read_masks(files.masks/f'{r.stem}.npz', k)) for r, k in zip(progress_bar(records, desc='masks', disable=not progress, leave=False), counts)]
 
 def _read_entities(files, records, out):
     if files.entities is None: raise ValueError(f"{files.captions}: part 'entities' needs the entity boxes (COCOvalEntities layout), and none was given")

@@ -10,9 +10,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .core import DataFormatError, load_checkpoint, load_torch_file, save_checkpoint
+from .core import DataFormatError, load_checkpoint, load_torch_file, progress_bar, save_checkpoint
 from .ops import PLAIN, Ops
 
 # %% auto #0
@@ -196,7 +195,7 @@ def pretrain_encoder(encoder:GridEncoder, # trained in place
     for epoch in range(epochs):
         net.train(); t0, total = time.time(), 0.
         order = torch.randperm(len(images), generator=g)
-        bar = tqdm(range(0, len(images), batch_size), desc=f'encoder epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
+        bar = progress_bar(range(0, len(images), batch_size), desc=f'encoder epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
         for i in bar:
             idx = order[i:i + batch_size]
             loss = F.binary_cross_entropy_with_logits(predict(images[idx]), labels[idx])

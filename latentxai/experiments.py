@@ -10,9 +10,8 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .core import project_root, write_table
+from .core import barrier, gather, progress_bar, project_root, rank_world, shard, write_table
 from .data import (FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, category_word_map, load_split, read_category_words, read_coco_instances,
                             training_vocab)
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
@@ -355,7 +354,8 @@ def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with 
         if path.exists(): return torch.load(path, weights_only=True)
     own = METHODS[method].pixels == 'cnn' and model.encoder is not None
     out, S = [], split.images.shape[-1]
-    for i in tqdm(range(0, len(split), batch_size), desc=method, disable=not progress, leave=False):
+    starts = shard(range(0, len(split), batch_size))  # under torchrun: every world-size-th batch
+    for i in progress_bar(starts, desc=method, disable=not progress, leave=False):
         part = slice(i, i + batch_size)
         ex = explain(model, words[part], vocab, method, **split.visual(model.features, part), pixels=own, **options,
                      **method_inputs(method, model, split, part, ranges))
@@ -371,9 +371,11 @@ def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with 
                     categories[t] = g['category']
                     for lvl, (heat, signed) in levels.items(): loc[lvl][t] = localisation(heat[t], signed[t], g['boxes'], g['masks'])
             patches = F.avg_pool2d(pixel_map[:, None], 8)[:, 0].flatten(1) * 64  # relevance per 8 x 8 patch
-            out.append(dict(visual=e.visual, linguistic=e.linguistic, probs=e.probs, patches=patches.float(), localisation=loc, categories=categories,
-                            details=e.details))
-    if path is not None:
+            out.append((j, dict(visual=e.visual, linguistic=e.linguistic, probs=e.probs, patches=patches.float(), localisation=loc,
+                                categories=categories, details=e.details)))
+    out = gather(out)  # every image, in order, on every process
+    if path is not None and rank_world()[0] == 0:
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(out, path)
+    barrier()
     return out

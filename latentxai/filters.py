@@ -12,10 +12,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .caption_metrics import minilm_dir
-from .core import DataFormatError, load_checkpoint, require_file, save_checkpoint
+from .core import DataFormatError, load_checkpoint, progress_bar, require_file, save_checkpoint
 from .data import Split
 from .decoders import Captioner
 from .encoders import GridEncoder
@@ -169,7 +168,7 @@ def layer_activations(encoder:GridEncoder, images:torch.Tensor, # n x 3 x S x S,
     stop = [i for i, m in enumerate(encoder.features) if isinstance(m, nn.Conv2d)][names.index(layer)] + 1  # its ReLU
     encoder.eval()
     out = []
-    for i in tqdm(range(0, len(images), batch_size), desc=f'activations {layer}', disable=not progress, leave=False):
+    for i in progress_bar(range(0, len(images), batch_size), desc=f'activations {layer}', disable=not progress, leave=False):
         x = images[i:i + batch_size]
         x = x.float() / 255 if x.dtype == torch.uint8 else x
         encoder.check(x)
@@ -250,7 +249,7 @@ def train_explainer(inputs:torch.Tensor, positives:torch.Tensor, # from `object_
 def _train(model, inputs, positives, concepts, epochs, batch_size, lr, margin, g, val, progress):
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history, best = [], (math.inf, None)
-    for epoch in tqdm(range(epochs), desc='explainer', disable=not progress, leave=False):
+    for epoch in progress_bar(range(epochs), desc='explainer', disable=not progress, leave=False):
         model.train(); total = 0.
         order = torch.randperm(len(inputs), generator=g)
         for i in range(0, len(order), batch_size):
@@ -359,7 +358,7 @@ def dissection_iou(acts:torch.Tensor, # n x C x h x w of the probe images
     S, tau = data.images.shape[-1], top_quantile(acts, q)
     C, V = acts.shape[1], len(data.vocabulary)
     inter, union = torch.zeros(C, V, dtype=torch.float64), torch.zeros(C, V, dtype=torch.float64)
-    for i in tqdm(range(len(data)), desc='dissection', disable=not progress, leave=False):
+    for i in progress_bar(range(len(data)), desc='dissection', disable=not progress, leave=False):
         on = (_upsampled(acts[i], S) > tau[:, None, None]).flatten(1).float()
         both, either = _overlaps(on, data.concept_masks(i).flatten(1).float())
         inter += both; union += either

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from .caption_metrics import CiderD
-from .core import load_checkpoint, set_seed
+from .core import load_checkpoint, progress_bar, set_seed
 from .data import SPECIALS, Vocab
 from .decoders import Captioner, Decoder
 from .decoding import decode, expand_memory
@@ -180,7 +179,7 @@ def finetune_captioner(captioner:Captioner, # fine-tuned in place (its decoder; 
             items = chosen[torch.randperm(len(chosen), generator=g)]
         else: items = images[torch.randperm(len(images), generator=g)]
         total, rewards = [], []
-        bar = tqdm(items.split(batch_size), desc=f'{mode} {decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
+        bar = progress_bar(items.split(batch_size), desc=f'{mode} {decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
         for idx in bar:
             if captions:
                 caps = torch.nn.utils.rnn.pad_sequence([train.captions[j] for j in idx], batch_first=True, padding_value=vocab.pad)

@@ -4,44 +4,70 @@
 
 # %% ../nbs/90_pipeline.ipynb #1c9bf4df
 from __future__ import annotations
-import argparse, ast, time
+import argparse, ast, os, subprocess, sys, time
 from pathlib import Path
 
-from .core import project_root
+import pandas as pd
+import torch
+import torch.distributed as dist
+
+from .core import PROGRESS_ENV, project_root, rank_world
 from .experiments import setup
+from .localisation import LOCALISATION
 from .scenes import export_real_format
 
 # %% auto #0
-__all__ = ['EXPERIMENTS', 'run_experiments', 'parse_args', 'main', 'export_main']
+__all__ = ['EXPERIMENTS', 'EXPLAINED_BY', 'run_experiments', 'explain_sharded', 'parse_args', 'main', 'notebook_defaults',
+           'localisation_table', 'explain_main', 'export_main']
 
 # %% ../nbs/90_pipeline.ipynb #3b184e19
 EXPERIMENTS = ('eval_benchmark', 'train_models', 'eval_captions', 'explain_image',
                'eval_correctness', 'eval_counterfactual', 'eval_ablation', 'eval_correlation', 'eval_hallucination', 'eval_sanity', 'eval_filters', 'eval_finetune')
 
+EXPLAINED_BY = 'eval_correctness'  # the notebook whose parameters say what is explained: models, method rows, images, decoding
+
 def run_experiments(names:list[str]|None=None, # experiment notebooks to run (default: all, in order)
                     parameters:dict|None=None, # papermill parameters passed to every notebook
                     out_dir:str|Path|None=None, # executed notebooks go here (default: build/executed)
-                    progress:bool=True, # papermill's per-cell progress bar
+                    progress:bool=True, # stream each notebook's output and progress bars to this process's stdout / stderr
+                    processes:int=1, # > 1: explain the evaluation images first with `latentxai-explain` on this many processes (torchrun)
                    ) -> list[Path]:
     "Execute experiment notebooks with papermill from the project root; return the executed notebooks."
-    import papermill as pm
     root = project_root()
     names = list(names or EXPERIMENTS)
     unknown = [n for n in names if n not in EXPERIMENTS]
     if unknown: raise ValueError(f"unknown experiments {unknown}; known: {list(EXPERIMENTS)}")
     out_dir = Path(out_dir) if out_dir else root/'build'/'executed'
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = []
-    for i, name in enumerate(names, 1):
-        src = root/'nbs'/f'{name}.ipynb'
-        if not src.exists(): raise FileNotFoundError(f"experiment notebook not found: {src}")
-        print(f'[{i}/{len(names)}] {name}', flush=True)
-        t = time.time()
-        pm.execute_notebook(src, out_dir/f'{name}.ipynb', parameters=parameters or {}, cwd=root,
-                            kernel_name='python3', progress_bar=progress)
-        print(f'[{i}/{len(names)}] {name} done in {time.time() - t:.0f}s', flush=True)
-        done.append(out_dir/f'{name}.ipynb')
+    done, before = [], os.environ.get(PROGRESS_ENV)
+    if progress: os.environ[PROGRESS_ENV] = 'text'  # the kernels papermill starts inherit it
+    try:
+        for i, name in enumerate(names, 1):
+            if name == EXPLAINED_BY and processes > 1: explain_sharded(processes, parameters or {})
+            done.append(_run_one(root, name, f'[{i}/{len(names)}]', out_dir, parameters or {}, progress))
+    finally:
+        if before is None: os.environ.pop(PROGRESS_ENV, None)
+        else: os.environ[PROGRESS_ENV] = before
     return done
+
+def explain_sharded(processes:int, parameters:dict):
+    "Fill the explanation cache of the evaluation tables with `latentxai-explain` under torchrun on `processes` processes."
+    args = [a for k, v in parameters.items() for a in ('-p', k, repr(v) if not isinstance(v, str) else v)]
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', str(processes), '--no-python',
+           sys.executable, '-c', 'from latentxai.pipeline import explain_main; explain_main()', *args]
+    print(f'explaining the evaluation images on {processes} processes: latentxai-explain {" ".join(args)}', flush=True)
+    subprocess.run(cmd, check=True, cwd=project_root())
+
+def _run_one(root:Path, name:str, counter:str, out_dir:Path, parameters:dict, progress:bool) -> Path:
+    import papermill as pm
+    src = root/'nbs'/f'{name}.ipynb'
+    if not src.exists(): raise FileNotFoundError(f"experiment notebook not found: {src}")
+    print(f'{counter} {name}', flush=True)
+    t = time.time()
+    streams = dict(stdout_file=sys.stdout, stderr_file=sys.stderr) if progress else {}
+    pm.execute_notebook(src, out_dir/f'{name}.ipynb', parameters=parameters, cwd=root, kernel_name='python3', progress_bar=False, **streams)
+    print(f'{counter} {name} done in {time.time() - t:.0f}s', flush=True)
+    return out_dir/f'{name}.ipynb'
 
 # %% ../nbs/90_pipeline.ipynb #8d1ba336
 def _value(text):
@@ -54,6 +80,7 @@ def parse_args(argv:list[str]|None=None) -> argparse.Namespace:
     p.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
                    help='papermill parameter for every notebook, e.g. -p n_train 200')
     p.add_argument('--out', default=None, help='folder for the executed notebooks (default: build/executed)')
+    p.add_argument('--nproc', type=int, default=1, help=f'explain the evaluation images on this many processes (torchrun) before {EXPLAINED_BY}')
     return p.parse_args(argv)
 
 def main(argv:list[str]|None=None):
@@ -61,8 +88,62 @@ def main(argv:list[str]|None=None):
     args = parse_args(argv)
     t = time.time()
     params = {k: _value(v) for k, v in args.parameter}
-    run_experiments(args.experiments or None, params, args.out)
+    run_experiments(args.experiments or None, params, args.out, processes=args.nproc)
     print(f'all results regenerated in {time.time() - t:.0f}s; tables are under {params.get("results_dir") or project_root()/"results"}')
+
+# %% ../nbs/90_pipeline.ipynb #60dbb15b
+def notebook_defaults(name:str, # an experiment notebook under nbs/
+                     ) -> dict:
+    "The default values of an experiment notebook's parameters (its `parameters` cell)."
+    import papermill as pm
+    path = project_root()/'nbs'/f'{name}.ipynb'
+    if not path.exists(): raise FileNotFoundError(f"experiment notebook not found: {path}")
+    return {k: _value(v['default']) for k, v in pm.inspect_notebook(path).items()}
+
+def localisation_table(params:dict, # experiment parameters (those of EXPLAINED_BY by default)
+                       progress:bool=True) -> pd.DataFrame:
+    "Explain the evaluation images with every model and method row (cached; sharded under torchrun) and average the localisation scores."
+    ex = setup(params)
+    split = ex.eval_split()
+    rows, first = [], rank_world()[0] == 0
+    for name in ex.params['models']:
+        m = ex.eval_model(name, split)
+        for label in ex.params['methods']:
+            items = ex.explained(m, split, label, progress=progress and first)
+            row = dict(model=name, method=label, images=len(items), words=sum(c is not None for it in items for c in it['categories']))
+            for level in ('features', 'pixels'):
+                scores = [it['localisation'][level] for it in items if level in it['localisation']]
+                if scores:
+                    mean = torch.cat(scores).nanmean(0)
+                    row.update({f'{level} {k}': float(v) for k, v in zip(LOCALISATION, mean)})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+def explain_main(argv:list[str]|None=None):
+    "Command line: `latentxai-explain [-p NAME VALUE ...] [--table CSV]`, alone or under `torchrun --nproc_per_node K`."
+    p = argparse.ArgumentParser(prog='latentxai-explain', description='Fill the explanation cache of the evaluation tables; print their localisation scores.')
+    p.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
+                   help=f'experiment parameter (default: those of nbs/{EXPLAINED_BY}.ipynb), e.g. -p n_images 500')
+    p.add_argument('--table', help='also write the table to this CSV file')
+    p.add_argument('--threads', type=int, default=None, help="PyTorch threads per process (default: the cores shared among the processes)")
+    args = p.parse_args(argv)
+    distributed = int(os.environ.get('WORLD_SIZE', 1)) > 1
+    if distributed:
+        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    try:
+        rank, size = rank_world()
+        torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // size))
+        t = time.time()
+        table = localisation_table({**notebook_defaults(EXPLAINED_BY), **{k: _value(v) for k, v in args.parameter}})
+        if rank == 0:
+            shown = [c for c in ('model', 'method', 'words', 'features correctness_box@0.5', 'features mass_accuracy', 'features pointing_game',
+                                 'pixels correctness_box@0.5', 'pixels pointing_game') if c in table]
+            print(table[shown].round(3).to_string(index=False))
+            if args.table: table.to_csv(args.table, index=False)
+            print(f'{len(table)} rows explained on {size} process{"es" if size > 1 else ""} in {time.time() - t:.0f} s')
+    finally:
+        if distributed: dist.destroy_process_group()
 
 # %% ../nbs/90_pipeline.ipynb #f2a4b6d8
 def export_main(argv:list[str]|None=None):

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
-from tqdm.auto import tqdm
 
-from .core import DataFormatError, load_json, project_root
+from .core import DataFormatError, load_json, progress_bar, project_root
 from .data import load_image, read_karpathy, read_masks, read_region_features, rle_encode
 
 # %% auto #0
@@ -410,8 +409,8 @@ def generate_benchmark(cfg:SceneConfig, # what to generate
     bar = dict(total=len(jobs), desc='generating scenes', disable=not progress)
     if workers > 1 and len(jobs) > 64:
         with ProcessPoolExecutor(workers, mp_context=get_context('fork')) as pool:
-            scenes = list(tqdm(pool.map(_generate_one, jobs, chunksize=64), **bar))
-    else: scenes = [_generate_one(j) for j in tqdm(jobs, **bar)]
+            scenes = list(progress_bar(pool.map(_generate_one, jobs, chunksize=64), **bar))
+    else: scenes = [_generate_one(j) for j in progress_bar(jobs, **bar)]
     _write_annotations(cfg, tmp, scenes)
     files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob('*')) if p.is_file() and p.name != MARKER}
     (tmp/MARKER).write_text(json.dumps(dict(status='complete', config=cfg.to_dict(), files=files)), encoding='utf-8')

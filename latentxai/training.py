@@ -13,9 +13,8 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
-from tqdm.auto import tqdm
 
-from .core import load_checkpoint, save_checkpoint, set_seed
+from .core import load_checkpoint, progress_bar, save_checkpoint, set_seed, rank_world
 from .caption_metrics import cider
 from .data import FEATURE_PARTS, DatasetFiles, Split, Vocab, load_split, read_karpathy, read_region_features, training_vocab
 from .decoders import DECODERS, FEATURE_KINDS, Captioner, build_decoder
@@ -48,7 +47,7 @@ def encode_images(encoder:GridEncoder, images:torch.Tensor, # n x 3 x S x S uint
                   batch_size:int=128, progress:bool=True) -> torch.Tensor:
     "Latent features of uint8 images: grid cells, or RoIAlign regions over `boxes`, in batches."
     encoder.eval(); out = []
-    for i in tqdm(range(0, len(images), batch_size), desc=f'{features} features', disable=not progress, leave=False):
+    for i in progress_bar(range(0, len(images), batch_size), desc=f'{features} features', disable=not progress, leave=False):
         fmap = encoder(images[i:i + batch_size].float() / 255)
         out.append(grid_features(fmap) if features == 'grid' else
                    region_features(fmap, boxes[i:i + batch_size], encoder.image_size, None if mask is None else mask[i:i + batch_size]))
@@ -72,9 +71,6 @@ def split_features(split:Split, # images ('grid', 'regions') and regions ('regio
     return SplitData(split, feats, mask, caps, owner)
 
 # %% ../nbs/07_training.ipynb #87fe5cbb
-def _world():
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
-
 def caption_loss(logits:torch.Tensor, captions:torch.Tensor, pad:int=0) -> torch.Tensor:
     "Mean cross-entropy of the logits (B x T x V) for captions[:, 1:], ignoring padding."
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), captions[:, 1:].reshape(-1), ignore_index=pad)
@@ -117,7 +113,7 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
                     extra:dict|None=None, # more plain values to store in the checkpoint (e.g. the training config)
                    ) -> list[dict]:
     "Train with cross-entropy, keep the epoch with the best validation CIDEr; returns the history per epoch."
-    rank, world = _world()
+    rank, world = rank_world()
     decoder = captioner.decoder
     set_seed(seed)
     opt = torch.optim.Adam(decoder.parameters(), lr=lr)
@@ -138,7 +134,7 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
         order = torch.randperm(len(train.captions), generator=g)
         order = order[:len(order) - len(order) % world][rank::world]
         total, count = 0., 0
-        bar = tqdm(length_batches(order, lengths, batch_size, g), desc=f'{decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}',
+        bar = progress_bar(length_batches(order, lengths, batch_size, g), desc=f'{decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}',
                    disable=not progress or rank > 0, leave=False)
         for idx in bar:
             caps = _pad([train.captions[j] for j in idx])
@@ -247,7 +243,7 @@ def write_detector_features(encoder:GridEncoder, # the frozen CNN (the detector'
     for split in sorted({r.split for r in records}):
         images = load_split(files, split, progress=False).images
         chosen = [r for r in records if r.split == split]
-        for i in tqdm(range(0, len(chosen), batch_size), desc=f'detector features ({split})', disable=not progress, leave=False):
+        for i in progress_bar(range(0, len(chosen), batch_size), desc=f'detector features ({split})', disable=not progress, leave=False):
             props = [read_region_features(files.features/f'{r.stem}.npz') for r in chosen[i:i + batch_size]]
             fmap = encoder(images[i:i + batch_size].float() / 255)
             for j, (r, a) in enumerate(zip(chosen[i:i + batch_size], props)):
@@ -278,7 +274,7 @@ def main(argv=None):
     distributed = int(os.environ.get('WORLD_SIZE', 1)) > 1
     if distributed: dist.init_process_group('gloo')
     try:
-        rank, world = _world()
+        rank, world = rank_world()
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
         vocab = training_vocab(files, a.min_count)
         encoder = GridEncoder.load(a.encoder)[0] if a.encoder else None
