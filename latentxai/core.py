@@ -15,9 +15,9 @@ from tqdm.auto import tqdm as tqdm_auto
 from tqdm.std import tqdm as tqdm_std
 
 # %% auto #0
-__all__ = ['PROGRESS_ENV', 'PROGRESS_INTERVAL', 'CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device', 'progress_bar',
-           'rank_world', 'shard', 'gather', 'barrier', 'DataFormatError', 'require_file', 'load_json', 'write_table',
-           'load_torch_file', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['PORTABLE_ENV', 'PROGRESS_ENV', 'PROGRESS_INTERVAL', 'CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device',
+           'progress_bar', 'rank_world', 'shard', 'gather', 'barrier', 'DataFormatError', 'require_file', 'load_json',
+           'write_table', 'bootstrap_mean', 'with_interval', 'load_torch_file', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #2c8b4cd9
 def project_root(start:str|Path|None=None, # folder to search upwards from (default: the working directory)
@@ -30,8 +30,12 @@ def project_root(start:str|Path|None=None, # folder to search upwards from (defa
 
 # %% ../nbs/00_core.ipynb #3016ea3c
 def set_seed(seed:int): # the seed for Python's, NumPy's and PyTorch's generators
-    "Seed every random generator the project uses."
+    "Seed every random generator the project uses, and ask PyTorch for deterministic algorithms."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')  # deterministic cuBLAS (read when CUDA starts)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+PORTABLE_ENV = {'ATEN_CPU_CAPABILITY': 'avx2', 'MKL_CBWR': 'AVX2,STRICT', 'ONEDNN_MAX_CPU_ISA': 'AVX2', 'OMP_NUM_THREADS': '2'}
 
 def default_device() -> torch.device:
     "CUDA when available, else the CPU."
@@ -118,6 +122,34 @@ def write_table(tables:pd.DataFrame|dict, # one table, or {section key: table}
     md = results_dir/f'{name}.md'
     md.write_text('\n'.join(lines), encoding='utf-8')
     return paths + [md]
+
+# %% ../nbs/00_core.ipynb #de255f8c
+def bootstrap_mean(values, # U units, or U x K (K columns at once); NaN where a unit has no value
+                   images, # U image ids, the unit of resampling
+                   n:int=1000, seed:int=0, level:float=0.95,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Mean over units and its percentile bootstrap interval over images: (mean, low, high), each K (or scalars for 1-D values)."
+    x = np.asarray(values, dtype=float)
+    flat = x.ndim == 1
+    x = x[:, None] if flat else x
+    ids = np.unique(np.asarray(images), return_inverse=True)[1].reshape(-1)
+    if len(ids) != len(x): raise ValueError(f"{len(x)} values for {len(ids)} image ids")
+    ok = ~np.isnan(x)
+    sums = np.zeros((ids.max() + 1 if len(ids) else 0, x.shape[1])); counts = np.zeros_like(sums)
+    np.add.at(sums, ids, np.where(ok, x, 0.)); np.add.at(counts, ids, ok)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(sums), size=(n, len(sums)))
+    weights = np.stack([np.bincount(d, minlength=len(sums)) for d in draws]).astype(float)  # n x images: how often each is drawn
+    with np.errstate(invalid='ignore', divide='ignore'):
+        mean = sums.sum(0) / counts.sum(0)
+        boot = (weights @ sums) / (weights @ counts)
+    low, high = np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0) if n else (mean, mean)
+    return (mean[0], low[0], high[0]) if flat else (mean, low, high)
+
+def with_interval(mean:float, low:float, high:float, digits:int=3) -> str:
+    "`mean [low, high]`, or 'n/a' for a missing mean."
+    if mean is None or np.isnan(mean): return 'n/a'
+    return f'{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]'
 
 # %% ../nbs/00_core.ipynb #0e3f446e
 _ANSI = re.compile(r'\x1b\[[0-9;]*m')

@@ -27,12 +27,24 @@ from .training import checkpoint_path, detector_ready, parameter_checksum
 import latentxai, latentxai.sanity  # the package's folder (code_digest); sanity adds its metrics to METRICS (perturbation does, imported above)
 
 # %% auto #0
-__all__ = ['EVAL_METHODS', 'PARAMETERS', 'Param', 'check_parameters', 'scene_config', 'dataset_files', 'EvalModel', 'Experiment',
-           'setup', 'code_digest', 'method_inputs', 'explain_split']
+__all__ = ['EVAL_METHODS', 'FAMILIES', 'BASELINE_ROWS', 'PARAMETERS', 'method_families', 'Param', 'check_parameters',
+           'scene_config', 'dataset_files', 'EvalModel', 'Experiment', 'setup', 'code_digest', 'method_inputs',
+           'explain_split']
 
 # %% ../nbs/80_experiments.ipynb #f8614b34
 EVAL_METHODS = {**{m: (m, {}) for m in METHODS if m not in ('lime_obj', 'attention', 'random')},
                 'lime_obj5': ('lime_obj', dict(k=5)), 'lime_obj8': ('lime_obj', dict(k=8)), 'attention': ('attention', {}), 'random': ('random', {})}
+
+FAMILIES = {'LRP': ('lrp',), 'gradients': ('gradient_x_input', 'saliency', 'integrated_gradients', 'gradcam', 'guided_backprop', 'guided_gradcam'),
+            'LIME': ('lime1', 'lime2', 'lime3', 'lime4', 'lime5', 'lime_obj5', 'lime_obj8'), 'counterfactual': ('counterfactual',)}
+BASELINE_ROWS = ('random', 'attention')  # drawn in every panel of a figure
+
+def method_families(rows:list[str], # the method rows a figure draws
+                   ) -> dict[str, list[str]]:
+    "The rows grouped for a figure of small multiples: each family's rows in its order, then 'other'; the baselines left out (every panel draws them)."
+    grouped = {f: [m for m in ms if m in rows] for f, ms in FAMILIES.items()}
+    grouped['other'] = [m for m in rows if m not in BASELINE_ROWS and not any(m in ms for ms in FAMILIES.values())]
+    return {f: ms for f, ms in grouped.items() if ms} or {'baselines': []}
 
 # %% ../nbs/80_experiments.ipynb #49c59bec
 class Param:

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 
-from .core import PROGRESS_ENV, project_root, rank_world
+from .core import PORTABLE_ENV, PROGRESS_ENV, project_root, rank_world
 from .experiments import setup
 from .localisation import LOCALISATION
 from .scenes import export_real_format
@@ -31,6 +31,7 @@ def run_experiments(names:list[str]|None=None, # experiment notebooks to run (de
                     out_dir:str|Path|None=None, # executed notebooks go here (default: build/executed)
                     progress:bool=True, # stream each notebook's output and progress bars to this process's stdout / stderr
                     processes:int=1, # > 1: explain the evaluation images first with `latentxai-explain` on this many processes (torchrun)
+                    portable:bool=False, # start the kernels with `latentxai.core.PORTABLE_ENV`: the same numbers on every x86 machine with AVX2
                    ) -> list[Path]:
     "Execute experiment notebooks with papermill from the project root; return the executed notebooks."
     root = project_root()
@@ -39,15 +40,17 @@ def run_experiments(names:list[str]|None=None, # experiment notebooks to run (de
     if unknown: raise ValueError(f"unknown experiments {unknown}; known: {list(EXPERIMENTS)}")
     out_dir = Path(out_dir) if out_dir else root/'build'/'executed'
     out_dir.mkdir(parents=True, exist_ok=True)
-    done, before = [], os.environ.get(PROGRESS_ENV)
-    if progress: os.environ[PROGRESS_ENV] = 'text'  # the kernels papermill starts inherit it
+    env = {**({PROGRESS_ENV: 'text'} if progress else {}), **(PORTABLE_ENV if portable else {})}
+    done, before = [], {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the kernels papermill starts inherit it
     try:
         for i, name in enumerate(names, 1):
             if name == EXPLAINED_BY and processes > 1: explain_sharded(processes, parameters or {})
             done.append(_run_one(root, name, f'[{i}/{len(names)}]', out_dir, parameters or {}, progress))
     finally:
-        if before is None: os.environ.pop(PROGRESS_ENV, None)
-        else: os.environ[PROGRESS_ENV] = before
+        for k, v in before.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
     return done
 
 def explain_sharded(processes:int, parameters:dict):
@@ -81,6 +84,7 @@ def parse_args(argv:list[str]|None=None) -> argparse.Namespace:
                    help='papermill parameter for every notebook, e.g. -p n_train 200')
     p.add_argument('--out', default=None, help='folder for the executed notebooks (default: build/executed)')
     p.add_argument('--nproc', type=int, default=1, help=f'explain the evaluation images on this many processes (torchrun) before {EXPLAINED_BY}')
+    p.add_argument('--portable', action='store_true', help='pin the CPU code paths to AVX2 and 2 threads: the same numbers on every x86 machine (slower)')
     return p.parse_args(argv)
 
 def main(argv:list[str]|None=None):
@@ -88,7 +92,7 @@ def main(argv:list[str]|None=None):
     args = parse_args(argv)
     t = time.time()
     params = {k: _value(v) for k, v in args.parameter}
-    run_experiments(args.experiments or None, params, args.out, processes=args.nproc)
+    run_experiments(args.experiments or None, params, args.out, processes=args.nproc, portable=args.portable)
     print(f'all results regenerated in {time.time() - t:.0f}s; tables are under {params.get("results_dir") or project_root()/"results"}')
 
 # %% ../nbs/90_pipeline.ipynb #60dbb15b
