@@ -14,8 +14,9 @@ from .lime import FeatureRange, perturb, subset_design, word_logprobs
 from .localisation import Metric, declare, summarise
 
 # %% auto #0
-__all__ = ['SCORINGS', 'STOP_WORDS', 'ablation_mask', 'perturb_rows', 'word_probs', 'caption_rows', 'ablate', 'ablation_summary',
-           'perturbation_curves', 'aopc', 'patch_mask', 'pixel_ablation', 'word_ablation', 'pearson', 'faithfulness']
+__all__ = ['SCORINGS', 'STOP_WORDS', 'ablation_mask', 'perturb_rows', 'word_probs', 'caption_rows', 'Redecoder', 'ablate',
+           'ablation_summary', 'perturbation_curves', 'aopc', 'patch_mask', 'pixel_ablation', 'word_ablation',
+           'pearson', 'faithfulness']
 
 # %% ../nbs/21_perturbation.ipynb #1d2e7ab2
 def ablation_mask(relevance:torch.Tensor, # N relevance for one word
@@ -45,11 +46,19 @@ def perturb_rows(feats:torch.Tensor, # R x N x D features (one image per row)
                  perturbed:torch.Tensor, # R x N, True = perturb
                  value:str='min', mask:torch.Tensor|None=None, seed:int=0, sd:float=1.5,
                  ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise'; None: each row's own image)
+                 images:torch.Tensor|None=None, # R image ids (default: every row its own image)
                 ) -> torch.Tensor:
-    "Each row's features with its chosen features replaced by `value` (see `lime.perturb`)."
-    g = torch.Generator().manual_seed(seed)
-    return torch.stack([perturb(feats[r], ~perturbed[r:r + 1], value, ranges, g, sd, None if mask is None else mask[r])[0]
-                        for r in range(len(feats))])
+    "Each row's features with its chosen features replaced by `value` (see `lime.perturb`); the noise is drawn once per image."
+    images = torch.arange(len(feats)) if images is None else images
+    noisy, out = {}, []
+    for r, i in enumerate(images.tolist()):
+        valid = None if mask is None else mask[r]
+        if value != 'noise': out.append(perturb(feats[r], ~perturbed[r:r + 1], value, ranges, None, sd, valid)[0]); continue
+        if i not in noisy:  # every feature of the image with its noise, drawn from the seed and the image id
+            g = torch.Generator().manual_seed(seed * 1_000_003 + i)
+            noisy[i] = perturb(feats[r], torch.zeros(1, feats.shape[1], dtype=torch.bool), 'noise', ranges, g, sd, valid)[0]
+        out.append(torch.where(perturbed[r, :, None], noisy[i], feats[r]))
+    return torch.stack(out)
 
 @torch.no_grad()
 def word_probs(decoder:Decoder,
@@ -80,6 +89,42 @@ def caption_rows(captions:list[Caption], vocab:Vocab, positions:list[list[int]])
 
 SCORINGS = ('published', 'teacher_forced')
 
+class Redecoder:
+    "Free beam searches of a model's (perturbed) features: each distinct input is searched once and remembered."
+    def __init__(self, decoder:Decoder, vocab:Vocab, beam_size:int=3, batch_size:int=256):
+        self.decoder, self.vocab, self.beam_size, self.batch_size = decoder, vocab, beam_size, batch_size
+        self.memo, self.forced = {}, {}  # key -> (caption, word scores); key -> teacher-forced probability of every word
+
+    def __call__(self, keys:list, # one per row, naming its input: equal keys must mean equal features
+                 feats:torch.Tensor, mask:torch.Tensor|None, # R x N x D, R x N
+                ) -> tuple[list[Caption], torch.Tensor]:
+        "Each row's best caption and every word's best log-probability (R x V), searching only the inputs not seen yet."
+        todo = {}
+        for r, k in enumerate(keys):
+            if k not in self.memo and k not in todo: todo[k] = r
+        if todo:
+            rows = torch.tensor(list(todo.values()))
+            caps, scores = beam_word_scores(self.decoder, self.vocab, feats[rows], None if mask is None else mask[rows], self.beam_size, self.batch_size)
+            self.memo.update(zip(todo, zip(caps, scores)))
+        return [self.memo[k][0] for k in keys], torch.stack([self.memo[k][1] for k in keys])
+
+    @torch.no_grad()
+    def word_probs(self, keys:list, # as for a search; equal keys must also mean the same caption
+                   feats:torch.Tensor, mask:torch.Tensor|None, ids:torch.Tensor, steps:torch.Tensor, # as `word_probs`
+                  ) -> torch.Tensor: # R
+        "Each row's teacher-forced probability of the word after its step (as `word_probs`), scoring every word of each distinct input once."
+        todo = {}
+        for r, k in enumerate(keys):
+            if k not in self.forced and k not in todo: todo[k] = r
+        items = list(todo.items())
+        for i in range(0, len(items), self.batch_size):
+            part = items[i:i + self.batch_size]
+            rows = torch.tensor([r for _, r in part])
+            logits = self.decoder(feats[rows], ids[rows], None if mask is None else mask[rows]).logits
+            p = torch.softmax(logits.float(), -1).gather(2, ids[rows, 1:, None])[..., 0]  # every position's word
+            self.forced.update(zip((k for k, _ in part), p))
+        return torch.stack([self.forced[k][s] for k, s in zip(keys, steps.tolist())])
+
 def ablate(decoder:Decoder, vocab:Vocab,
            feats:torch.Tensor, mask:torch.Tensor|None, # images x N x D latent features and their mask
            captions:list[Caption], # the explained captions
@@ -89,22 +134,26 @@ def ablate(decoder:Decoder, vocab:Vocab,
            objects:torch.Tensor|None=None, # images x N object id per feature ('ob')
            ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise')
            seed:int=0, batch_size:int=256, beam_size:int=3,
+           redecoder:Redecoder|None=None, # remembers the searches across calls (one per model and features; default: this call's own)
           ) -> dict: # {scoring: {before, after}} for both SCORINGS, and missing (R)
     "Perturb each word's top-n features (or objects) and score the word before and after, both ways."
+    redecoder = redecoder or Redecoder(decoder, vocab, beam_size, batch_size)
+    if (redecoder.decoder, redecoder.beam_size) != (decoder, beam_size):
+        raise ValueError(f"the redecoder searches another decoder or with beam size {redecoder.beam_size}, not {beam_size}")
     owner, ids, steps = caption_rows(captions, vocab, positions)
     empty = dict(before=torch.zeros(0), after=torch.zeros(0))
     if not len(owner): return dict(published=empty, teacher_forced=empty, missing=torch.zeros(0, dtype=torch.bool))
     m = None if mask is None else mask[owner]
     chosen = torch.stack([ablation_mask(relevance[i][t], n, kind, None if objects is None else objects[i], None if mask is None else mask[i])
                           for i, t in zip(owner.tolist(), steps.tolist())])
-    changed = perturb_rows(feats[owner], chosen, value, m, seed, ranges=ranges)
+    changed = perturb_rows(feats[owner], chosen, value, m, seed, ranges=ranges, images=owner)
     word, rows = ids[torch.arange(len(owner)), steps + 1], torch.arange(len(owner))
-    images = owner.unique()  # the clean search runs once per image
-    _, clean = beam_word_scores(decoder, vocab, feats[images], None if mask is None else mask[images], beam_size, batch_size)
-    again, scores = beam_word_scores(decoder, vocab, changed, m, beam_size, batch_size)
+    clean_keys, keys = [('clean', i) for i in owner.tolist()], [(i, value, seed, c.numpy().tobytes()) for i, c in zip(owner.tolist(), chosen)]
+    _, clean = redecoder(clean_keys, feats[owner], m)
+    again, scores = redecoder(keys, changed, m)
     missing = torch.tensor([captions[i].words[t] not in c.words for i, t, c in zip(owner.tolist(), steps.tolist(), again)])
-    return dict(published=dict(before=clean[torch.searchsorted(images, owner), word], after=scores[rows, word]),
-                teacher_forced=dict(before=word_probs(decoder, feats[owner], m, ids, steps, batch_size), after=word_probs(decoder, changed, m, ids, steps, batch_size)),
+    return dict(published=dict(before=clean[rows, word], after=scores[rows, word]),
+                teacher_forced=dict(before=redecoder.word_probs(clean_keys, feats[owner], m, ids, steps), after=redecoder.word_probs(keys, changed, m, ids, steps)),
                 missing=missing)
 
 declare(Metric('drop_frequency', True, 'model', "share of words whose score falls when their most relevant features are perturbed"),
