@@ -177,7 +177,9 @@ def ablation_summary(result:dict, # an `ablate` result, or one with before, afte
 # %% ../nbs/21_perturbation.ipynb #1bf9c306
 def perturbation_curves(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None, captions:list[Caption],
                         relevance:list[torch.Tensor], positions:list[list[int]], steps:int=10, value:str='min',
-                        seed:int=0, batch_size:int=512) -> dict: # morf, lerf: R x (steps + 1) probabilities
+                        seed:int=0, batch_size:int=512,
+                        redecoder:Redecoder|None=None, # scores each distinct input once, shared with `ablate` (one per model and features)
+                       ) -> dict: # morf, lerf: R x (steps + 1) probabilities
     "Word probability as the most (MoRF) or least (LeRF) relevant features are perturbed, step by step."
     owner, ids, at = caption_rows(captions, vocab, positions)
     out = {}
@@ -191,8 +193,10 @@ def perturbation_curves(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:t
         chosen = torch.stack(rows)
         rep = owner.repeat_interleave(steps + 1)
         m = None if mask is None else mask[rep]
-        changed = perturb_rows(feats[rep], chosen, value, m, seed)
-        p = word_probs(decoder, changed, m, ids.repeat_interleave(steps + 1, 0), at.repeat_interleave(steps + 1), batch_size)
+        changed = perturb_rows(feats[rep], chosen, value, m, seed, images=rep)
+        rows_ids, rows_at = ids.repeat_interleave(steps + 1, 0), at.repeat_interleave(steps + 1)
+        if redecoder is None: p = word_probs(decoder, changed, m, rows_ids, rows_at, batch_size)
+        else: p = redecoder.word_probs([(i, value, seed, c.numpy().tobytes()) for i, c in zip(rep.tolist(), chosen)], changed, m, rows_ids, rows_at)
         out[name] = p.reshape(-1, steps + 1)
     return out
 
