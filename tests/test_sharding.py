@@ -18,7 +18,7 @@ from latentxai.training import checkpoint_path, split_features
 from latentxai.training import main as train
 
 MODELS = ['topdown_grid', 'topdown_regions']
-METHODS = ['lrp', 'gradcam', 'lime1', 'lime_obj5', 'counterfactual', 'random']
+METHODS = ['lrp', 'lime1', 'lime_obj5', 'counterfactual', 'random']
 SMALL_CNN = (8, 'M', 8, 'M', 16, 'M', 16, 'M', 16, 'M')  # 128 px -> a 4 x 4 map: LIME's pairs stay few
 EXPLAIN = [sys.executable, '-c', 'from latentxai.pipeline import explain_main; explain_main()']
 
