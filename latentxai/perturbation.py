@@ -89,6 +89,13 @@ def caption_rows(captions:list[Caption], vocab:Vocab, positions:list[list[int]])
 
 SCORINGS = ('published', 'teacher_forced')
 
+def _unseen(keys:list, memo:dict) -> dict:
+    "The keys not in `memo`, each with its first row."
+    todo = {}
+    for r, k in enumerate(keys):
+        if k not in memo and k not in todo: todo[k] = r
+    return todo
+
 class Redecoder:
     "Free beam searches of a model's (perturbed) features: each distinct input is searched once and remembered."
     def __init__(self, decoder:Decoder, vocab:Vocab, beam_size:int=3, batch_size:int=256):
@@ -99,9 +106,7 @@ class Redecoder:
                  feats:torch.Tensor, mask:torch.Tensor|None, # R x N x D, R x N
                 ) -> tuple[list[Caption], torch.Tensor]:
         "Each row's best caption and every word's best log-probability (R x V), searching only the inputs not seen yet."
-        todo = {}
-        for r, k in enumerate(keys):
-            if k not in self.memo and k not in todo: todo[k] = r
+        todo = _unseen(keys, self.memo)
         if todo:
             rows = torch.tensor(list(todo.values()))
             caps, scores = beam_word_scores(self.decoder, self.vocab, feats[rows], None if mask is None else mask[rows], self.beam_size, self.batch_size)
@@ -113,10 +118,7 @@ class Redecoder:
                    feats:torch.Tensor, mask:torch.Tensor|None, ids:torch.Tensor, steps:torch.Tensor, # as `word_probs`
                   ) -> torch.Tensor: # R
         "Each row's teacher-forced probability of the word after its step (as `word_probs`), scoring every word of each distinct input once."
-        todo = {}
-        for r, k in enumerate(keys):
-            if k not in self.forced and k not in todo: todo[k] = r
-        items = list(todo.items())
+        items = list(_unseen(keys, self.forced).items())
         for i in range(0, len(items), self.batch_size):
             part = items[i:i + self.batch_size]
             rows = torch.tensor([r for _, r in part])
@@ -124,6 +126,11 @@ class Redecoder:
             p = torch.softmax(logits.float(), -1).gather(2, ids[rows, 1:, None])[..., 0]  # every position's word
             self.forced.update(zip((k for k, _ in part), p))
         return torch.stack([self.forced[k][s] for k, s in zip(keys, steps.tolist())])
+
+    @staticmethod
+    def keys(images:torch.Tensor, chosen:torch.Tensor, value:str, seed:int) -> list:
+        "The names of perturbed rows: the image, the value (and its seed) and which features are perturbed."
+        return [(i, value, seed, c.numpy().tobytes()) for i, c in zip(images.tolist(), chosen)]
 
 def ablate(decoder:Decoder, vocab:Vocab,
            feats:torch.Tensor, mask:torch.Tensor|None, # images x N x D latent features and their mask
@@ -148,7 +155,7 @@ def ablate(decoder:Decoder, vocab:Vocab,
                           for i, t in zip(owner.tolist(), steps.tolist())])
     changed = perturb_rows(feats[owner], chosen, value, m, seed, ranges=ranges, images=owner)
     word, rows = ids[torch.arange(len(owner)), steps + 1], torch.arange(len(owner))
-    clean_keys, keys = [('clean', i) for i in owner.tolist()], [(i, value, seed, c.numpy().tobytes()) for i, c in zip(owner.tolist(), chosen)]
+    clean_keys, keys = [('clean', i) for i in owner.tolist()], Redecoder.keys(owner, chosen, value, seed)
     _, clean = redecoder(clean_keys, feats[owner], m)
     again, scores = redecoder(keys, changed, m)
     missing = torch.tensor([captions[i].words[t] not in c.words for i, t, c in zip(owner.tolist(), steps.tolist(), again)])
@@ -196,7 +203,7 @@ def perturbation_curves(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:t
         changed = perturb_rows(feats[rep], chosen, value, m, seed, images=rep)
         rows_ids, rows_at = ids.repeat_interleave(steps + 1, 0), at.repeat_interleave(steps + 1)
         if redecoder is None: p = word_probs(decoder, changed, m, rows_ids, rows_at, batch_size)
-        else: p = redecoder.word_probs([(i, value, seed, c.numpy().tobytes()) for i, c in zip(rep.tolist(), chosen)], changed, m, rows_ids, rows_at)
+        else: p = redecoder.word_probs(Redecoder.keys(rep, chosen, value, seed), changed, m, rows_ids, rows_at)
         out[name] = p.reshape(-1, steps + 1)
     return out
 
