@@ -17,7 +17,8 @@ from tqdm.std import tqdm as tqdm_std
 # %% auto #0
 __all__ = ['PORTABLE_ENV', 'PROGRESS_ENV', 'PROGRESS_INTERVAL', 'CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device',
            'progress_bar', 'rank_world', 'shard', 'gather', 'barrier', 'DataFormatError', 'require_file', 'load_json',
-           'write_table', 'bootstrap_mean', 'with_interval', 'load_torch_file', 'save_checkpoint', 'load_checkpoint']
+           'write_table', 'bootstrap_mean', 'with_interval', 'interval_columns', 'load_torch_file', 'save_checkpoint',
+           'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #2c8b4cd9
 def project_root(start:str|Path|None=None, # folder to search upwards from (default: the working directory)
@@ -150,6 +151,18 @@ def with_interval(mean:float, low:float, high:float, digits:int=3) -> str:
     "`mean [low, high]`, or 'n/a' for a missing mean."
     if mean is None or np.isnan(mean): return 'n/a'
     return f'{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]'
+
+# %% ../nbs/00_core.ipynb #f524a5b6
+def interval_columns(name:str, # the score's column name
+                     values, # one value per unit (word, pair, caption); None or NaN where undefined
+                     images, # each unit's image id
+                     seed:int=0, n:int=1000, level:float=0.95) -> dict:
+    "`{'<name> low': ..., '<name> high': ...}`: the bootstrap interval over images of the mean of `values` (NaN if none is defined)."
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
+    if len(v) != len(images): raise ValueError(f"{len(v)} values for {len(images)} image ids")
+    low = high = float('nan')
+    if (~np.isnan(v)).any(): _, low, high = bootstrap_mean(v, images, n=n, seed=seed, level=level)
+    return {f'{name} low': float(low), f'{name} high': float(high)}
 
 # %% ../nbs/00_core.ipynb #0e3f446e
 _ANSI = re.compile(r'\x1b\[[0-9;]*m')

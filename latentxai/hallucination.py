@@ -73,20 +73,31 @@ def roc_auc(scores, # a score per word
     if not n_pos or not n_neg: return float('nan')
     return float((_ranks(scores)[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
-def auc_interval(scores, labels, n:int=1000, seed:int=0, level:float=0.95) -> tuple[float, float]:
-    "Percentile bootstrap interval of `roc_auc`, resampling the true and the hallucinated words apart."
+def auc_interval(scores, labels, n:int=1000, seed:int=0, level:float=0.95,
+                 images=None, # each word's image id: resample images (each with all its words) instead of words
+                ) -> tuple[float, float]:
+    "Percentile bootstrap interval of `roc_auc`: resampling the true and the hallucinated words apart, or, given `images`, the images."
     scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=bool)
     pos, neg = scores[labels], scores[~labels]
     if not len(pos) or not len(neg): return float('nan'), float('nan')
     rng = np.random.default_rng(seed)
-    draws = [roc_auc(np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))]), np.r_[np.ones(len(pos), bool), np.zeros(len(neg), bool)])
-             for _ in range(n)]
-    return tuple(float(q) for q in np.quantile(draws, [(1 - level) / 2, (1 + level) / 2]))
+    if images is None:
+        draws = [roc_auc(np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))]), np.r_[np.ones(len(pos), bool), np.zeros(len(neg), bool)])
+                 for _ in range(n)]
+    else:
+        ids = np.unique(np.asarray(images), return_inverse=True)[1].reshape(-1)
+        if len(ids) != len(scores): raise ValueError(f"{len(scores)} scores for {len(ids)} image ids")
+        words_of = [np.flatnonzero(ids == k) for k in range(ids.max() + 1)]
+        draws = [roc_auc(scores[rows], labels[rows]) for d in rng.integers(0, len(words_of), size=(n, len(words_of)))
+                 for rows in [np.concatenate([words_of[k] for k in d])]]  # NaN where a draw lacks one kind of word: left out
+    return tuple(float(q) for q in np.nanquantile(draws, [(1 - level) / 2, (1 + level) / 2]))
 
-def detection(scores, labels, seed:int=0) -> dict:
+def detection(scores, labels, seed:int=0,
+              images=None, # each word's image id: the interval resamples images
+             ) -> dict:
     "ROC-AUC with its interval, and the counts of true, hallucinated and undefined words."
     scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=bool)
     ok = ~np.isnan(scores)
-    lo, hi = auc_interval(scores[ok], labels[ok], seed=seed)
+    lo, hi = auc_interval(scores[ok], labels[ok], seed=seed, images=None if images is None else np.asarray(images)[ok])
     return dict(auc=roc_auc(scores[ok], labels[ok]), auc_low=lo, auc_high=hi, n_true=int(labels[ok].sum()),
                 n_hallucinated=int((~labels[ok]).sum()), n_undefined=int((~ok).sum()))

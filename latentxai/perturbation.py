@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 
+from .core import interval_columns
 from .data import Vocab
 from .decoders import Captioner, Decoder
 from .decoding import Caption, beam_word_scores, decode
@@ -169,8 +170,10 @@ declare(Metric('drop_frequency', True, 'model', "share of words whose score fall
 
 def ablation_summary(result:dict, # an `ablate` result, or one with before, after and missing
                      scoring:str|None=None, # which of `ablate`'s SCORINGS
+                     images=None, # each row's image id: adds the 95% bootstrap interval over images of drop_frequency and missing_rate
+                     seed:int=0, # of the bootstrap resamples
                     ) -> dict:
-    "Drop frequency, average drop and missing-word rate of an `ablate` result, each with its n."
+    "Drop frequency, average drop and missing-word rate of an `ablate` result, with its n (and intervals over `images`)."
     if scoring is not None:
         if scoring not in SCORINGS: raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         result = dict(result[scoring], missing=result['missing'])
@@ -179,6 +182,9 @@ def ablation_summary(result:dict, # an `ablate` result, or one with before, afte
     out['drop_frequency'], n = summarise((drop > 0).double().tolist())
     out['average_drop'], _ = summarise(drop.tolist())
     if result['missing'] is not None: out['missing_rate'], _ = summarise(result['missing'].double().tolist())
+    if images is not None:
+        out.update(interval_columns('drop_frequency', (drop > 0).double().tolist(), images, seed))
+        if result['missing'] is not None: out.update(interval_columns('missing_rate', result['missing'].double().tolist(), images, seed))
     return {**out, 'n': n}
 
 # %% ../nbs/21_perturbation.ipynb #1bf9c306

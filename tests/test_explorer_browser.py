@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latentxai.testing import tiny_benchmark, tiny_encoder
-from latentxai.training import checkpoint_path
-from latentxai.training import main as train
+from latentxai.testing import tiny_benchmark, tiny_encoder, trained_captioners
 
 CHROMIUM = '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update',
@@ -29,11 +27,7 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('explorer')
     root = tiny_benchmark(tmp/'bench', n_train=60, n_val=4, n_test=6)
     models = tmp/'models'
-    enc = checkpoint_path(models, root, 'encoder')
-    enc.parent.mkdir(parents=True)
-    tiny_encoder(image_size=128).save(enc)
-    train(['--data', str(root), '--decoder', 'topdown', '--features', 'grid', '--encoder', str(enc), '--epochs', '4', '--batch-size', '20',
-           '--lr', '5e-3', '--out', str(checkpoint_path(models, root, 'topdown_grid'))])
+    trained_captioners(root, models, ['topdown_grid'], tiny_encoder(image_size=128), epochs=4, options=['--lr', '5e-3'])
     port = _free_port()
     log = open(tmp/'voila.log', 'w')
     proc = subprocess.Popen([sys.executable, '-c', 'from latentxai.explorer import main; main()', '--port', str(port),

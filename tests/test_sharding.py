@@ -10,12 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from latentxai.data import FEATURE_PARTS, DatasetFiles, load_split, training_vocab
 from latentxai.encoders import GridEncoder
-from latentxai.lime import FeatureRange
-from latentxai.testing import tiny_benchmark
-from latentxai.training import checkpoint_path, split_features
-from latentxai.training import main as train
+from latentxai.testing import tiny_benchmark, trained_captioners
 
 MODELS = ['topdown_grid', 'topdown_regions']
 METHODS = ['lrp', 'lime1', 'lime_obj5', 'counterfactual', 'random']
@@ -26,20 +22,9 @@ EXPLAIN = [sys.executable, '-c', 'from latentxai.pipeline import explain_main; e
 def models(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('sharding')
     root = tiny_benchmark(tmp/'bench', n_train=40, n_val=4, n_test=5)
-    models = tmp/'models'
-    enc = checkpoint_path(models, root, 'encoder')
-    enc.parent.mkdir(parents=True)
     torch.manual_seed(0)
-    GridEncoder(SMALL_CNN, image_size=128).eval().save(enc)
-    files, encoder = DatasetFiles.benchmark(root), GridEncoder.load(enc)[0]
-    for name in MODELS:
-        features = name.split('_')[1]
-        train(['--data', str(root), '--decoder', 'topdown', '--features', features, '--encoder', str(enc), '--epochs', '1',
-               '--batch-size', '20', '--hidden-dim', '32', '--out', str(checkpoint_path(models, root, name))])
-        feats = split_features(load_split(files, 'train', parts=FEATURE_PARTS[features], progress=False), training_vocab(files), features,
-                               encoder, progress=False)
-        FeatureRange.of(feats.feats, feats.mask).save(checkpoint_path(models, root, f'feature_range_{features}'))
-    return root, models
+    trained_captioners(root, tmp/'models', MODELS, GridEncoder(SMALL_CNN, image_size=128).eval(), options=['--hidden-dim', '32'], ranges=True)
+    return root, tmp/'models'
 
 def _explain(root, models, table, processes):
     params = dict(data_dir=root, n_train=40, n_val=4, n_test=5, models_dir=models, models=MODELS, methods=METHODS, n_images=5, batch_size=2)
