@@ -17,7 +17,7 @@ from .localisation import Metric, declare, summarise
 # %% auto #0
 __all__ = ['SCORINGS', 'STOP_WORDS', 'ablation_mask', 'perturb_rows', 'word_probs', 'caption_rows', 'Redecoder', 'ablate',
            'ablation_summary', 'perturbation_curves', 'aopc', 'patch_mask', 'pixel_ablation', 'word_ablation',
-           'pearson', 'faithfulness']
+           'pearson', 'subset_drops', 'faithfulness']
 
 # %% ../nbs/21_perturbation.ipynb #1d2e7ab2
 def ablation_mask(relevance:torch.Tensor, # N relevance for one word
@@ -291,22 +291,32 @@ def pearson(x:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
     den = x.norm(dim=0) * y.norm(dim=0)
     return torch.where(den > 1e-12, (x * y).sum(0) / den.clamp(min=1e-300), float('nan'))
 
-def faithfulness(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # one image: N x D, N
+def subset_drops(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # one image: N x D, N
                  ids:torch.Tensor, # L token ids of the caption
-                 relevance:torch.Tensor, # T x N
                  subsets:int=50, size:int|None=None, # subset count and size (default: an eighth of the features)
                  value:str='min', seed:int=0, batch_size:int=512,
                  ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise')
-                ) -> torch.Tensor: # T correlations
-    "Faithfulness correlation of every word of one caption."
+                ) -> tuple[torch.Tensor, torch.Tensor]: # subsets x N (True: perturbed), subsets x L-1 probability drops
+    "The random feature subsets of `faithfulness` and the fall of every word's probability when each is perturbed."
     valid = torch.ones(feats.shape[0], dtype=torch.bool) if mask is None else mask
     cols = valid.nonzero()[:, 0]
     size = size or max(1, round(len(cols) / 8))
     z = subset_design(len(cols), size, subsets + 1, seed)  # row 0: the clean input
     keep = torch.ones(len(z), feats.shape[0], dtype=torch.bool); keep[:, cols] = z
     p = word_logprobs(decoder, perturb(feats, keep, value, ranges, torch.Generator().manual_seed(seed), valid=valid), ids, mask, batch_size).exp()  # S x T
-    drop = p[:1] - p[1:]
-    summed = (~keep[1:]).double() @ relevance.T.double()
+    return ~keep[1:], p[:1] - p[1:]
+
+def faithfulness(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # one image: N x D, N
+                 ids:torch.Tensor, # L token ids of the caption
+                 relevance:torch.Tensor, # T x N
+                 subsets:int=50, size:int|None=None, # subset count and size (default: an eighth of the features)
+                 value:str='min', seed:int=0, batch_size:int=512,
+                 ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise')
+                 drops:tuple|None=None, # `subset_drops` of this image and caption with the same settings: computed once for every method
+                ) -> torch.Tensor: # T correlations
+    "Faithfulness correlation of every word of one caption."
+    removed, drop = drops if drops is not None else subset_drops(decoder, feats, mask, ids, subsets, size, value, seed, batch_size, ranges)
+    summed = removed.double() @ relevance.T.double()
     T = relevance.shape[0]
     return pearson(summed[:, :T], drop[:, :T])
 
