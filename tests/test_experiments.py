@@ -143,8 +143,8 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
         kept = first[name]
         if 'method' in kept: kept = kept[kept.method.isin(again) | ~kept.method.isin(EVAL_METHODS)]  # (and the rows that need no explanation)
         # (eval_ablation decodes each distinct perturbed input once, in batches drawn from every method's rows: another set of
-        # methods batches an input with others, which moves the last bits of its probabilities)
-        pd.testing.assert_frame_equal(table, kept.reset_index(drop=True), rtol=1e-5, atol=1e-9, obj=name)
+        # methods batches an input with others, which moves the last bits of its probabilities: 4e-8 in an average drop of 3e-4)
+        pd.testing.assert_frame_equal(table, kept.reset_index(drop=True), rtol=1e-5, atol=1e-6, obj=name)
 
 def test_parameters_are_checked_before_any_work(tmp_path):
     "A bad parameter fails in the first cell, naming the parameter and what it takes, before the benchmark is generated."
