@@ -138,13 +138,15 @@ def bootstrap_mean(values, # U units, or U x K (K columns at once); NaN where a 
     ok = ~np.isnan(x)
     sums = np.zeros((ids.max() + 1 if len(ids) else 0, x.shape[1])); counts = np.zeros_like(sums)
     np.add.at(sums, ids, np.where(ok, x, 0.)); np.add.at(counts, ids, ok)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(sums), size=(n, len(sums)))
-    weights = np.stack([np.bincount(d, minlength=len(sums)) for d in draws]).astype(float)  # n x images: how often each is drawn
-    with np.errstate(invalid='ignore', divide='ignore'):
-        mean = sums.sum(0) / counts.sum(0)
-        boot = (weights @ sums) / (weights @ counts)
-    low, high = np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2], axis=0) if n else (mean, mean)
+    with np.errstate(invalid='ignore', divide='ignore'): mean = sums.sum(0) / counts.sum(0)
+    low = high = np.full(x.shape[1], np.nan)  # no image, or no defined value: no interval
+    if n and len(sums):
+        draws = np.random.default_rng(seed).integers(0, len(sums), size=(n, len(sums)))
+        weights = np.stack([np.bincount(d, minlength=len(sums)) for d in draws]).astype(float)  # n x images: how often each is drawn
+        with np.errstate(invalid='ignore', divide='ignore'): boot = (weights @ sums) / (weights @ counts)
+        some = (~np.isnan(boot)).any(0)
+        low, high = low.copy(), high.copy()
+        if some.any(): low[some], high[some] = np.nanquantile(boot[:, some], [(1 - level) / 2, (1 + level) / 2], axis=0)
     return (mean[0], low[0], high[0]) if flat else (mean, low, high)
 
 def with_interval(mean:float, low:float, high:float, digits:int=3) -> str:
@@ -158,10 +160,7 @@ def interval_columns(name:str, # the score's column name
                      images, # each unit's image id
                      seed:int=0, n:int=1000, level:float=0.95) -> dict:
     "`{'<name> low': ..., '<name> high': ...}`: the bootstrap interval over images of the mean of `values` (NaN if none is defined)."
-    v = np.array([np.nan if x is None else float(x) for x in values], dtype=float)
-    if len(v) != len(images): raise ValueError(f"{len(v)} values for {len(images)} image ids")
-    low = high = float('nan')
-    if (~np.isnan(v)).any(): _, low, high = bootstrap_mean(v, images, n=n, seed=seed, level=level)
+    _, low, high = bootstrap_mean([np.nan if x is None else float(x) for x in values], images, n=n, seed=seed, level=level)
     return {f'{name} low': float(low), f'{name} high': float(high)}
 
 # %% ../nbs/00_core.ipynb #0e3f446e

@@ -178,13 +178,14 @@ def ablation_summary(result:dict, # an `ablate` result, or one with before, afte
         if scoring not in SCORINGS: raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         result = dict(result[scoring], missing=result['missing'])
     drop = result['before'] - result['after']
+    flags = {'drop_frequency': (drop > 0).double().tolist()}  # per word: its score fell, it vanished from the caption
+    if result['missing'] is not None: flags['missing_rate'] = result['missing'].double().tolist()
     out = {}
-    out['drop_frequency'], n = summarise((drop > 0).double().tolist())
+    out['drop_frequency'], n = summarise(flags['drop_frequency'])
     out['average_drop'], _ = summarise(drop.tolist())
-    if result['missing'] is not None: out['missing_rate'], _ = summarise(result['missing'].double().tolist())
+    if 'missing_rate' in flags: out['missing_rate'], _ = summarise(flags['missing_rate'])
     if images is not None:
-        out.update(interval_columns('drop_frequency', (drop > 0).double().tolist(), images, seed))
-        if result['missing'] is not None: out.update(interval_columns('missing_rate', result['missing'].double().tolist(), images, seed))
+        for k, v in flags.items(): out.update(interval_columns(k, v, images, seed))
     return {**out, 'n': n}
 
 # %% ../nbs/21_perturbation.ipynb #1bf9c306

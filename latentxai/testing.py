@@ -101,13 +101,13 @@ def trained_captioners(root:str|Path, # a benchmark folder (`tiny_benchmark`)
     enc = checkpoint_path(models_dir, root, 'encoder')
     enc.parent.mkdir(parents=True, exist_ok=True)
     encoder.save(enc)
-    files = DatasetFiles.benchmark(root)
     for name in names:
         decoder, features = name.split('_')
         train(['--data', str(root), '--decoder', decoder, '--features', features, '--encoder', str(enc), '--epochs', str(epochs),
                '--batch-size', str(batch_size), *options, '--out', str(checkpoint_path(models_dir, root, name))])
-        if ranges:
-            feats = split_features(load_split(files, 'train', parts=FEATURE_PARTS[features], progress=False), training_vocab(files), features,
-                                   GridEncoder.load(enc)[0], progress=False)
+    if ranges:  # once per feature kind, through the CNN as the notebooks read it back
+        files, cnn = DatasetFiles.benchmark(root), GridEncoder.load(enc)[0]
+        for features in dict.fromkeys(n.split('_')[1] for n in names):
+            feats = split_features(load_split(files, 'train', parts=FEATURE_PARTS[features], progress=False), training_vocab(files), features, cnn, progress=False)
             FeatureRange.of(feats.feats, feats.mask).save(checkpoint_path(models_dir, root, f'feature_range_{features}'))
     return enc

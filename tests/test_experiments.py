@@ -53,7 +53,7 @@ def test_models_and_caption_table_through_the_main_job(tmp_path):
     main(['train_models', '--out', str(tmp_path/'executed'), *small])
     assert {p.name: p.read_bytes() for p in res.glob('*.csv')} == before
     assert 'reused' in (tmp_path/'executed'/'train_models.ipynb').read_text()
-    # the evaluation tables, on 3 test images with every method; the same again from scratch gives the same tables
+    # the evaluation tables, on 3 test images with every method (the sanity tables apart, below)
     evals = ['eval_correctness', 'eval_counterfactual', 'eval_ablation', 'eval_correlation', 'eval_hallucination']
     tiny = [*small, '-p', 'n_images', '3', '-p', 'N', '1']
     main([*evals, '--out', str(tmp_path/'executed'), *tiny])
