@@ -6,7 +6,9 @@ Compares, on the same model and caption:
 - LRP for all T words in one batched backward pass (`explain`) against one backward pass per word (a Python loop);
 - Gradient x Input through `explain` against Captum's per-token approach (one `InputXGradient.attribute` per word);
 - explaining all T words against explaining the last word alone (the same forward pass, one backward);
-and reports the peak memory (RSS, a separate process) of explaining a batch of 32 captions.
+and reports the peak memory (RSS, a separate process) of explaining a batch of 32 captions. Where CUDA is available the
+same figures are printed a second time for the GPU (`--device cpu` or `--device cuda` runs one of them; on the GPU the
+memory reported is PyTorch's peak allocation).
 Without a checkpoint, an untrained model of the default size is used (speed does not depend on training).
 """
 import argparse, resource, subprocess, sys, time
@@ -34,15 +36,30 @@ def setup(checkpoint, words, features='grid'):
     feats = torch.randn(1, 64, model.decoder.feat_dim) if model.features != 'regions' else torch.randn(1, 36, model.decoder.feat_dim)
     return model, vocab, caption, feats
 
+def devices(choice):
+    "The devices to measure on: the one asked for, else the CPU and (where available) CUDA."
+    return [torch.device(choice)] if choice else [torch.device('cpu')] + ([torch.device('cuda')] if torch.cuda.is_available() else [])
+
+def add_device_option(parser):
+    parser.add_argument('--device', choices=('cpu', 'cuda'), help='measure on this device only (default: the CPU, and CUDA where available)')
+
+def where(device) -> str:
+    "The device in words, for the first line of a benchmark's figures."
+    return torch.cuda.get_device_name(device) if device.type == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
+
+def _sync():
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+
 def best_of(fn, repeats):
+    "The fastest of `repeats` runs, in seconds (CUDA work waited for)."
     times = []
     for _ in range(repeats):
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+        _sync(); t = time.perf_counter(); fn(); _sync(); times.append(time.perf_counter() - t)
     return min(times)
 
 def per_word_lrp(model, vocab, caption, feats, words=None):
     "LRP relevance of each word with its own forward and backward pass (`words`: which positions, default all)."
-    ids = encode_captions([caption], vocab)
+    ids = encode_captions([caption], vocab).to(feats.device)
     out = []
     for t in (range(len(caption)) if words is None else words):
         f = feats.clone().requires_grad_()
@@ -53,7 +70,7 @@ def per_word_lrp(model, vocab, caption, feats, words=None):
 
 def captum_per_token(model, vocab, caption, feats):
     from captum.attr import InputXGradient
-    ids = encode_captions([caption], vocab)
+    ids = encode_captions([caption], vocab).to(feats.device)
     class Word(torch.nn.Module):
         def __init__(self, t): super().__init__(); self.t = t
         def forward(self, x): return model.decoder(x, ids.expand(len(x), -1)).logits[:, self.t]
@@ -70,28 +87,39 @@ def child(checkpoint, words, batch):
     if batch: explain(model, [caption] * batch, vocab, 'lrp', feats=feats.expand(batch, -1, -1).contiguous())
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint'); p.add_argument('--words', type=int, default=12); p.add_argument('--repeats', type=int, default=5)
-    args = p.parse_args()
-    torch.set_num_threads(2)
-    model, vocab, caption, feats = setup(args.checkpoint, args.words)
+def measure(model, vocab, caption, feats, args):
+    "Every figure of the benchmark on the device of `model` and `feats`."
+    device = feats.device
     T = len(caption)
     batched = explain(model, [caption], vocab, 'lrp', feats=feats)[0].visual
-    looped = per_word_lrp(model, vocab, caption, feats)
-    assert torch.allclose(batched, looped, atol=1e-6), 'batched and per-word LRP differ'
+    looped = per_word_lrp(model, vocab, caption, feats).cpu()
+    assert torch.allclose(batched, looped, atol=1e-6 if device.type == 'cpu' else 1e-4), 'batched and per-word LRP differ'
     t_batched = best_of(lambda: explain(model, [caption], vocab, 'lrp', feats=feats), args.repeats)
     t_loop = best_of(lambda: per_word_lrp(model, vocab, caption, feats), args.repeats)
     t_one = best_of(lambda: per_word_lrp(model, vocab, caption, feats, words=[T - 1]), args.repeats)
     t_gxi = best_of(lambda: explain(model, [caption], vocab, 'gradient_x_input', feats=feats), args.repeats)
     t_captum = best_of(lambda: captum_per_token(model, vocab, caption, feats), args.repeats)
     print(f'model: {model.decoder.kind} on {model.features} features ({"trained checkpoint" if args.checkpoint else "untrained"}), '
-          f'caption of {T} words, {feats.shape[1]} features, best of {args.repeats}, 2 threads')
+          f'caption of {T} words, {feats.shape[1]} features, best of {args.repeats}, on {where(device)}')
     print(f'LRP, all {T} words batched: {t_batched * 1e3:.1f} ms; per-word loop: {t_loop * 1e3:.1f} ms; speed-up {t_loop / t_batched:.1f}x')
     print(f'LRP, all {T} words vs the last word only (same forward, one backward): {t_one * 1e3:.1f} ms for one word; '
           f'all words cost {t_batched / t_one:.2f}x one word')
     print(f'Gradient x Input batched: {t_gxi * 1e3:.1f} ms; Captum per token: {t_captum * 1e3:.1f} ms; speed-up {t_captum / t_gxi:.1f}x')
-    base, b32 = peak_rss_mb(args, 0), peak_rss_mb(args, 32)
-    print(f'peak memory (RSS) explaining 32 captions of {T} words with LRP: {b32:.0f} MB, {b32 - base:.0f} MB above the loaded model ({base:.0f} MB)')
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device); base = torch.cuda.memory_allocated(device)
+        explain(model, [caption] * 32, vocab, 'lrp', feats=feats.expand(32, -1, -1).contiguous())
+        print(f'peak GPU memory explaining 32 captions of {T} words with LRP: {(torch.cuda.max_memory_allocated(device) - base) / 2**20:.0f} MB above the loaded model')
+    else:
+        base, b32 = peak_rss_mb(args, 0), peak_rss_mb(args, 32)
+        print(f'peak memory (RSS) explaining 32 captions of {T} words with LRP: {b32:.0f} MB, {b32 - base:.0f} MB above the loaded model ({base:.0f} MB)')
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--checkpoint'); p.add_argument('--words', type=int, default=12); p.add_argument('--repeats', type=int, default=5)
+    add_device_option(p)
+    args = p.parse_args()
+    torch.set_num_threads(2)
+    model, vocab, caption, feats = setup(args.checkpoint, args.words)
+    for device in devices(args.device): measure(model.to(device), vocab, caption, feats.to(device), args)
 
 if __name__ == '__main__': main()

@@ -8,13 +8,15 @@ On the same model and inputs:
 - `filter_scores`: the explanations of all 128 filters on their 25 top images, from each image's channel Gram matrix
   (64 images per pass), against the definition computed one filter at a time (checked to be the same).
 Without a checkpoint, an untrained top-down grid captioner of the default size on 128 px images is used (speed does not
-depend on training); images and captions are random.
+depend on training); images and captions are random. Where CUDA is available the `channel_relevance` figures are
+printed a second time for the GPU (`--device cpu` or `--device cuda` runs one of them); `filter_scores` works on
+activations kept on the CPU, so it is measured there.
 """
 import argparse
 
 import torch
 
-from explain_speed import best_of  # benchmarks/ is on the path when this script runs
+from explain_speed import add_device_option, best_of, devices, where  # benchmarks/ is on the path when this script runs
 from latentxai.data import Vocab
 from latentxai.decoders import Captioner, build_decoder
 from latentxai.encoders import GridEncoder
@@ -57,18 +59,22 @@ def looped_filter_scores(explainer, acts, concepts, top=25):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint'); p.add_argument('--batch', type=int, default=16); p.add_argument('--repeats', type=int, default=3)
+    add_device_option(p)
     args = p.parse_args()
     torch.set_num_threads(2)
     model, vocab, captions, images, boxes = setup(args.checkpoint, args.batch)
-    visual = dict(images=images) if boxes is None else dict(images=images, boxes=boxes)
-    batched = channel_relevance(model, captions, vocab, **visual)
-    one = lambda b: channel_relevance(model, captions[b:b + 1], vocab, **{k: v[b:b + 1] for k, v in visual.items()})[0]
-    for b in range(len(captions)): torch.testing.assert_close(one(b), batched[b], rtol=1e-4, atol=1e-5)
-    t_batched = best_of(lambda: channel_relevance(model, captions, vocab, **visual), args.repeats)
-    t_loop = best_of(lambda: [one(b) for b in range(len(captions))], args.repeats)
-    words = sum(map(len, captions))
-    print(f'channel_relevance, {len(captions)} captions ({words} words): batched {t_batched * 1e3:.1f} ms, one caption per call '
-          f'{t_loop * 1e3:.1f} ms: {t_loop / t_batched:.1f}x')
+    for device in devices(args.device):
+        model.to(device)
+        visual = {k: v.to(device) for k, v in (dict(images=images) if boxes is None else dict(images=images, boxes=boxes)).items()}
+        batched = channel_relevance(model, captions, vocab, **visual)
+        one = lambda b: channel_relevance(model, captions[b:b + 1], vocab, **{k: v[b:b + 1] for k, v in visual.items()})[0]
+        for b in range(len(captions)): torch.testing.assert_close(one(b), batched[b], rtol=1e-4, atol=1e-5)
+        t_batched = best_of(lambda: channel_relevance(model, captions, vocab, **visual), args.repeats)
+        t_loop = best_of(lambda: [one(b) for b in range(len(captions))], args.repeats)
+        words = sum(map(len, captions))
+        print(f'channel_relevance on {where(device)}, {len(captions)} captions ({words} words): batched {t_batched * 1e3:.1f} ms, one caption per call '
+              f'{t_loop * 1e3:.1f} ms: {t_loop / t_batched:.1f}x')
+    model.cpu()
     g = torch.Generator().manual_seed(1)
     acts = layer_activations(model.encoder, torch.rand(200, 3, model.encoder.image_size, model.encoder.image_size, generator=g))
     torch.manual_seed(0)

@@ -9,13 +9,14 @@ On the same model and batch:
   per step (the weights are checked to be the same);
 - one LRP-inference SCST step (sampling from the re-weighted logits) against one SCST step (5 samples per image).
 Without a checkpoint, an untrained model of the default size on 36 bottom-up regions is used (speed does not depend
-on training); the captions are random words of the vocabulary.
+on training); the captions are random words of the vocabulary. Where CUDA is available every figure is printed a
+second time for the GPU (`--device cpu` or `--device cuda` runs one of them).
 """
 import argparse
 
 import torch
 
-from explain_speed import best_of  # benchmarks/ is on the path when this script runs
+from explain_speed import add_device_option, best_of, devices, where  # benchmarks/ is on the path when this script runs
 from latentxai.caption_metrics import CiderD
 from latentxai.data import Vocab
 from latentxai.decoders import Captioner, build_decoder
@@ -51,13 +52,10 @@ def looped_weights(decoder, inputs, predicted, eps=0.01):
             for k in out: out[k][b, t] = lrp_weights(r[k])[0, 0]
     return out
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint'); p.add_argument('--batch', type=int, default=50); p.add_argument('--repeats', type=int, default=5)
-    args = p.parse_args()
-    torch.set_num_threads(2)
-    model, vocab, captions, feats = setup(args.checkpoint, args.batch)
-    dec, stop = model.decoder, stop_word_mask(vocab)
+def measure(model, vocab, captions, feats, args):
+    "Every figure of the benchmark on the device of `model` and `feats`."
+    device = feats.device
+    dec, stop = model.decoder, stop_word_mask(vocab).to(device)
     opt = torch.optim.Adam(dec.parameters(), lr=1e-5)
     t_ce = best_of(lambda: step(model, opt, lambda: caption_loss(dec(feats, captions).logits, captions, vocab.pad)), args.repeats)
     t_lrp = best_of(lambda: step(model, opt, lambda: lrp_inference_loss(dec, feats, None, captions, stop, vocab.pad)), args.repeats)
@@ -77,11 +75,21 @@ def main():
     t_lrp_scst = best_of(lambda: step(model, opt, scst(0.01)), args.repeats)
     T = captions.shape[1] - 1
     print(f'model: {dec.kind} on {model.features} features ({"trained checkpoint" if args.checkpoint else "untrained"}), '
-          f'{args.batch} captions of {T} steps, {feats.shape[1]} features, best of {args.repeats}, 2 threads')
+          f'{args.batch} captions of {T} steps, {feats.shape[1]} features, best of {args.repeats}, on '
+          f'{where(device)}')
     print(f'cross-entropy step: {t_ce * 1e3:.1f} ms; LRP-inference CE step: {t_lrp * 1e3:.1f} ms; ratio {t_lrp / t_ce:.2f}x')
     print(f'LRP weights of all {args.batch} x {T} steps batched: {t_batched * 1e3:.1f} ms; one caption and step at a time: '
           f'{t_looped * 1e3:.0f} ms (timed on 4 captions, scaled); speed-up {t_looped / t_batched:.0f}x')
     print(f'SCST step ({images} images x 5 samples, greedy baseline): {t_scst * 1e3:.1f} ms; LRP-inference SCST step: {t_lrp_scst * 1e3:.1f} ms; '
           f'ratio {t_lrp_scst / t_scst:.2f}x')
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--checkpoint'); p.add_argument('--batch', type=int, default=50); p.add_argument('--repeats', type=int, default=5)
+    add_device_option(p)
+    args = p.parse_args()
+    torch.set_num_threads(2)
+    model, vocab, captions, feats = setup(args.checkpoint, args.batch)
+    for device in devices(args.device): measure(model.to(device), vocab, captions.to(device), feats.to(device), args)
 
 if __name__ == '__main__': main()

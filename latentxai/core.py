@@ -15,10 +15,10 @@ from tqdm.auto import tqdm as tqdm_auto
 from tqdm.std import tqdm as tqdm_std
 
 # %% auto #0
-__all__ = ['PORTABLE_ENV', 'PROGRESS_ENV', 'PROGRESS_INTERVAL', 'CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'default_device',
-           'progress_bar', 'rank_world', 'shard', 'gather', 'barrier', 'DataFormatError', 'require_file', 'load_json',
-           'write_table', 'bootstrap_mean', 'with_interval', 'interval_columns', 'load_torch_file', 'save_checkpoint',
-           'load_checkpoint']
+__all__ = ['PORTABLE_ENV', 'PROGRESS_ENV', 'PROGRESS_INTERVAL', 'CHECKPOINT_FORMAT', 'project_root', 'set_seed', 'resolve_device',
+           'module_device', 'to_device', 'progress_bar', 'rank_world', 'shard', 'gather', 'barrier', 'DataFormatError',
+           'require_file', 'load_json', 'write_table', 'bootstrap_mean', 'with_interval', 'interval_columns',
+           'load_torch_file', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../nbs/00_core.ipynb #2c8b4cd9
 def project_root(start:str|Path|None=None, # folder to search upwards from (default: the working directory)
@@ -38,9 +38,30 @@ def set_seed(seed:int): # the seed for Python's, NumPy's and PyTorch's generator
 
 PORTABLE_ENV = {'ATEN_CPU_CAPABILITY': 'avx2', 'MKL_CBWR': 'AVX2,STRICT', 'ONEDNN_MAX_CPU_ISA': 'AVX2', 'OMP_NUM_THREADS': '2'}
 
-def default_device() -> torch.device:
-    "CUDA when available, else the CPU."
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+# %% ../nbs/00_core.ipynb #57d60dc9
+def resolve_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1' ...; None: CUDA when available, else the CPU
+                  ) -> torch.device:
+    "The device a run uses, checked: asking for CUDA where there is none is an error, not a silent CPU run."
+    if device is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError) as e: raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:<index>' (or None), got {device!r}") from e
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: PyTorch sees no CUDA device here (torch {torch.__version__}); use 'cpu' or None")
+    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:<index>' (or None), got {device!r}")
+    return dev
+
+def module_device(module:torch.nn.Module) -> torch.device:
+    "Where a module's parameters are (the CPU for a module without any)."
+    p = next(module.parameters(), None)
+    return torch.device('cpu') if p is None else p.device
+
+def to_device(x, device:torch.device):
+    "`x` with every tensor in it (in tuples, lists and dicts too) moved to `device`; other values as they are."
+    if torch.is_tensor(x): return x.to(device)
+    if isinstance(x, dict): return {k: to_device(v, device) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and not hasattr(x, '_fields'): return type(x)(to_device(v, device) for v in x)
+    return x
 
 # %% ../nbs/00_core.ipynb #168b7e93
 PROGRESS_ENV, PROGRESS_INTERVAL = 'LATENTXAI_PROGRESS', 10.

@@ -53,17 +53,17 @@ def word_logits(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # P
 def _redecoded(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor, targets:torch.Tensor) -> tuple[torch.Tensor, list]:
     "Greedy captions of the changed inputs, and whether each pair's word is absent from its caption."
     caps = [c[0] for c in beam_search(decoder, vocab, feats, mask, beam_size=1)]
-    return torch.tensor([w not in c.ids for w, c in zip(targets.tolist(), caps)]), [c.words for c in caps]
+    return torch.tensor([w not in c.ids for w, c in zip(targets.tolist(), caps)], device=targets.device), [c.words for c in caps]
 
 def shuffled_features(delta:torch.Tensor, # P x N x D changes
                       mask:torch.Tensor, # P x N (False: padding, never changed)
                       seed:int=0) -> torch.Tensor:
     "The baseline of a latent change: the same changes, moved to randomly chosen features of the same image (a seeded permutation)."
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)  # a CPU draw: the same permutations on every device
     out = torch.zeros_like(delta)
     for p in range(len(delta)):
         valid = mask[p].nonzero()[:, 0]
-        out[p, valid] = delta[p, valid[torch.randperm(len(valid), generator=g)]]
+        out[p, valid] = delta[p, valid[torch.randperm(len(valid), generator=g, device='cpu').to(valid.device)]]
     return out
 
 def latent_counterfactual(decoder:Decoder, vocab:Vocab, # a captioner's decoder and its vocabulary

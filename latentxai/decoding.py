@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .core import module_device
 from .data import Vocab
 from .decoders import Decoder
 
@@ -51,22 +52,24 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
     if beam_size < 1 or groups < 1 or beam_size % groups: raise ValueError(f"beam_size ({beam_size}) must be a positive multiple of groups ({groups})")
     if max_len < 1: raise ValueError(f"max_len must be >= 1, got {max_len}")
     decoder.eval()
-    mask = decoder.check_feats(feats, mask)
+    dev = module_device(decoder)  # the search runs where the decoder is
+    feats = feats.to(dev)
+    mask = decoder.check_feats(feats, None if mask is None else mask.to(dev))
     B, K, G = feats.shape[0], beam_size, groups
     Kg, V = K // G, decoder.vocab_size
     memory = expand_memory(decoder.prepare(feats, mask), K)
     state = decoder.init_state(memory)
-    never = torch.zeros(V, dtype=torch.bool); never[[vocab.pad, vocab.start]] = True
-    bad = torch.zeros(V, dtype=torch.bool)
+    never = torch.zeros(V, dtype=torch.bool, device=dev); never[[vocab.pad, vocab.start]] = True
+    bad = torch.zeros(V, dtype=torch.bool, device=dev)
     for w in bad_endings or (): 
         if w in vocab: bad[vocab.index(w)] = True
     # beams are ordered image-major, then group, then beam within the group: B x G x Kg
-    words = torch.full((B * K,), vocab.start, dtype=torch.long)
-    seqs = torch.zeros(B, G, Kg, 0, dtype=torch.long)
-    scores = torch.full((B, G, Kg), float('-inf')); scores[:, :, 0] = 0   # selection score (with diversity penalties)
-    logprobs = torch.zeros(B, G, Kg)                                       # true summed log-probabilities
-    done = torch.zeros(B, G, Kg, dtype=torch.bool)
-    best = torch.full((B, V), float('-inf'))
+    words = torch.full((B * K,), vocab.start, dtype=torch.long, device=dev)
+    seqs = torch.zeros(B, G, Kg, 0, dtype=torch.long, device=dev)
+    scores = torch.full((B, G, Kg), float('-inf'), device=dev); scores[:, :, 0] = 0   # selection score (with diversity penalties)
+    logprobs = torch.zeros(B, G, Kg, device=dev)                                     # true summed log-probabilities
+    done = torch.zeros(B, G, Kg, dtype=torch.bool, device=dev)
+    best = torch.full((B, V), float('-inf'), device=dev)
     for t in range(max_len + 1):
         logits, _, state, _ = decoder.step(decoder.embed(words), state, memory)
         logp = torch.log_softmax(logits.float(), -1)
@@ -75,12 +78,12 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
         if bad_endings:
             logp[bad[words], vocab.end] = float('-inf')
             if t == max_len - 1: logp[:, bad] = float('-inf')  # the next step must end
-        if t == max_len: logp[:, torch.arange(V) != vocab.end] = float('-inf')
+        if t == max_len: logp[:, torch.arange(V, device=dev) != vocab.end] = float('-inf')
         logp = logp.view(B, G, Kg, V)
-        frozen = torch.full((V,), float('-inf')); frozen[vocab.pad] = 0
+        frozen = torch.full((V,), float('-inf'), device=dev); frozen[vocab.pad] = 0
         logp = torch.where(done[..., None], frozen, logp)
-        counts = torch.zeros(B, V)
-        new_words, origin = torch.empty(B, G, Kg, dtype=torch.long), torch.empty(B, G, Kg, dtype=torch.long)
+        counts = torch.zeros(B, V, device=dev)
+        new_words, origin = torch.empty(B, G, Kg, dtype=torch.long, device=dev), torch.empty(B, G, Kg, dtype=torch.long, device=dev)
         for g in range(G):
             cand = scores[:, g, :, None] + logp[:, g] - diversity * counts[:, None, :]
             top, flat = cand.view(B, -1).topk(Kg, -1)
@@ -89,7 +92,7 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
             logprobs[:, g] = logprobs[:, g].gather(1, src) + logp[:, g].reshape(B, -1).gather(1, flat)
             new_words[:, g], origin[:, g] = w, src + g * Kg
             counts.scatter_add_(1, w, (~done[:, g].gather(1, src)).float())
-        idx = (origin + torch.arange(B)[:, None, None] * K).view(-1)
+        idx = (origin + torch.arange(B, device=dev)[:, None, None] * K).view(-1)
         state = tuple(s.index_select(0, idx) for s in state)
         seqs = torch.cat([seqs.view(B, K, -1).gather(1, origin.view(B, K, 1).expand(-1, -1, seqs.shape[-1])).view(B, G, Kg, -1),
                           new_words[..., None]], -1)
@@ -104,7 +107,7 @@ def beam_search(decoder:Decoder, # a trained decoder (put in eval mode here)
                 ids = [i for i in seqs[b, g, k].tolist() if i not in (vocab.pad, vocab.end)]
                 caps.append(Caption([vocab.itos[i] for i in ids], ids, logprobs[b, g, k].item()))
         out.append(sorted(caps, key=lambda c: -c.logprob))
-    return (out, best) if word_scores else out
+    return (out, best.cpu()) if word_scores else out
 
 def decode(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tensor|None=None,
            method:str='greedy', # one of DECODING_METHODS: 'greedy', 'beam' (3 beams), 'diverse' (3 groups of 1, lambda 0.5)

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .core import DataFormatError, load_checkpoint, load_torch_file, progress_bar, save_checkpoint
+from .core import DataFormatError, load_checkpoint, load_torch_file, module_device, progress_bar, save_checkpoint
 from .ops import PLAIN, Ops
 
 # %% auto #0
@@ -164,7 +164,7 @@ def scene_labels(objects:list[list[dict]], # per image, its objects with 'shape'
                 ) -> torch.Tensor:
     "Multi-hot targets (images x len(names)) from the objects of each image."
     index = {n: i for i, n in enumerate(names)}
-    y = torch.zeros(len(objects), len(names))
+    y = torch.zeros(len(objects), len(names), device='cpu')
     for row, objs in enumerate(objects):
         for o in objs:
             for n in (o['shape'], o['colour'], f"{o['colour']} {o['shape']}"):
@@ -178,34 +178,35 @@ def pretrain_encoder(encoder:GridEncoder, # trained in place
                      epochs:int=3, batch_size:int=64, lr:float=2e-3, seed:int=0,
                      val:tuple|None=None, # (images, labels) to report accuracy on
                      progress:bool=True) -> list[dict]:
-    "Train the encoder with a linear head on multi-label targets; returns the history per epoch."
+    "Train the encoder with a linear head on multi-label targets, where the encoder is; returns the history per epoch."
     if len(images) != len(labels): raise ValueError(f"{len(images)} images but {len(labels)} label rows")
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    head = nn.Linear(encoder.channels, labels.shape[1])
-    norms = {i: nn.BatchNorm2d(m.out_channels) for i, m in enumerate(encoder.features) if isinstance(m, nn.Conv2d)}
+    dev = module_device(encoder)
+    head = nn.Linear(encoder.channels, labels.shape[1], device='cpu').to(dev)  # made on the CPU: the same first weights on every device
+    norms = {i: nn.BatchNorm2d(m.out_channels, device='cpu').to(dev) for i, m in enumerate(encoder.features) if isinstance(m, nn.Conv2d)}
     net = nn.Sequential(*[nn.Sequential(m, norms[i]) if i in norms else m for i, m in enumerate(encoder.features)])
     params = list(net.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=lr)
     steps = epochs * ((len(images) + batch_size - 1) // batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps, pct_start=0.2)
     as_float = lambda x: x.float() / 255 if x.dtype == torch.uint8 else x
-    predict = lambda x: head(net((as_float(x) - encoder.mean) / encoder.std).mean((2, 3)))
+    predict = lambda x: head(net((as_float(x.to(dev)) - encoder.mean) / encoder.std).mean((2, 3)))
     history = []
     for epoch in range(epochs):
         net.train(); t0, total = time.time(), 0.
-        order = torch.randperm(len(images), generator=g)
+        order = torch.randperm(len(images), generator=g, device='cpu')
         bar = progress_bar(range(0, len(images), batch_size), desc=f'encoder epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
         for i in bar:
             idx = order[i:i + batch_size]
-            loss = F.binary_cross_entropy_with_logits(predict(images[idx]), labels[idx])
+            loss = F.binary_cross_entropy_with_logits(predict(images[idx]), labels[idx].to(dev))
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             total += loss.item() * len(idx); bar.set_postfix(loss=f'{loss.item():.3f}')
         row = dict(epoch=epoch + 1, loss=total / len(images), seconds=time.time() - t0)
         if val is not None:
             net.eval()
             with torch.no_grad():
-                p = torch.cat([predict(val[0][i:i + 256]) for i in range(0, len(val[0]), 256)]) > 0
+                p = torch.cat([predict(val[0][i:i + 256]).cpu() for i in range(0, len(val[0]), 256)]) > 0
             row['val_exact_match'] = (p == val[1].bool()).all(1).float().mean().item()
             row['val_label_accuracy'] = (p == val[1].bool()).float().mean().item()
         history.append(row)

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .core import barrier, gather, progress_bar, project_root, rank_world, shard, write_table
+from .core import barrier, gather, module_device, progress_bar, project_root, rank_world, resolve_device, shard, to_device, write_table
 from .data import (FEATURE_PARTS, PARTS, DatasetFiles, Split, Vocab, category_word_map, load_split, read_category_words, read_coco_instances,
                             training_vocab)
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
@@ -88,6 +88,7 @@ PARAMETERS = {
     **{k: Param('an int >= 1', _int(1)) for k in ('min_count', 'workers', 'batch_size', 'curve_steps', 'epochs', 'encoder_epochs', 'hidden_dim',
                                                    'frequent_min', 'finetune_batch_size')},
     'n_images': Param('an int >= 1', _int(1), none=True),
+    'device': Param("'cpu', 'cuda' or 'cuda:<index>'", lambda v: isinstance(v, str) and re.fullmatch(r'cpu|cuda(:[0-9]+)?', v) is not None, none=True),
     **{k: Param('an int >= 1', _int(1)) for k in ('n_probe', 'top', 'filters_per_word')},
     'layers': Param("a convolution's name, 'conv1' ... 'convN' from the input", lambda v: isinstance(v, str) and re.fullmatch(r'conv[1-9][0-9]*', v) is not None,
                     many=True, none=True),
@@ -177,6 +178,11 @@ class Experiment:
 
     @property
     def real(self) -> bool: return self.params.get('dataset', 'shapes') != 'shapes'
+
+    @property
+    def device(self) -> torch.device:
+        "Where the models run: the `device` parameter (None: CUDA when available, else the CPU)."
+        return resolve_device(self.params.get('device'))
 
     @property
     def word_concepts(self) -> dict:
@@ -275,15 +281,15 @@ class Experiment:
             raise FileNotFoundError(f"no checkpoint for {name} at {path}. Train it first with nbs/train_models.ipynb (the main job's second "
                                     f"step) with the same data-set parameters as this run ({keys}): models are kept per data folder, and these "
                                     f"parameters name the folder {self.root.name}." + (f" {name} exists for other data folders: {trained}." if trained else ''))
-        return Captioner.load(path, decoder, features, self.vocab.itos)[0]
+        return Captioner.load(path, decoder, features, self.vocab.itos)[0].to(self.device)
 
     def eval_model(self, name:str, split:Split, decoding:str|None=None, batch_size:int=128) -> EvalModel:
         "Load a captioner, compute its latent features of the split's images and caption them (`decoding`: default the parameter)."
         model = self.load_model(name)
         with torch.no_grad():
-            parts = [model.visual(**split.visual(model.features, slice(i, i + batch_size))) for i in range(0, len(split), batch_size)]
-        feats = torch.cat([f for f, _ in parts])
-        mask = None if parts[0][1] is None else torch.cat([m for _, m in parts])
+            parts = [model.visual(**to_device(split.visual(model.features, slice(i, i + batch_size)), self.device)) for i in range(0, len(split), batch_size)]
+        feats = torch.cat([f.cpu() for f, _ in parts])  # computed where the model is, kept on the CPU
+        mask = None if parts[0][1] is None else torch.cat([m.cpu() for _, m in parts])
         cells = model.encoder.grid_size if model.features == 'grid' else None
         captions = decode(model.decoder, self.vocab, feats, mask, decoding or self.params.get('decoding', 'beam'))
         return EvalModel(name, model, feats, mask, captions, split.feature_objects(model.features, cells))
@@ -360,10 +366,10 @@ def explain_split(model:Captioner, vocab:Vocab, split:Split, # the images, with 
     words = [c.words for c in captions]
     path = None
     if cache_dir is not None:
-        key = json.dumps([code_digest(), parameter_checksum(model), method, {k: repr(v) for k, v in sorted(options.items())},
+        key = json.dumps([code_digest(), parameter_checksum(model), module_device(model).type, method, {k: repr(v) for k, v in sorted(options.items())},
                           None if ranges is None else ranges.digest(), [r.filename for r in split.records], words, sorted(word_concepts.items())])
         path = Path(cache_dir)/f"{method}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
-        if path.exists(): return torch.load(path, weights_only=True)
+        if path.exists(): return torch.load(path, map_location='cpu', weights_only=True)
     own = METHODS[method].pixels == 'cnn' and model.encoder is not None
     out, S = [], split.images.shape[-1]
     starts = shard(range(0, len(split), batch_size))  # under torchrun: every world-size-th batch

@@ -9,6 +9,7 @@ from typing import Callable, NamedTuple
 
 import torch
 
+from .core import module_device
 from .data import Vocab
 from .decoders import Captioner
 from .encoders import check_boxes, check_images
@@ -140,7 +141,7 @@ class Batch:
         "Feature relevance (T x B x N) spread onto the image (T x B x S x S): bilinear over grid cells, evenly over boxes."
         S = self.images.shape[-1]
         if self.model.features == 'grid': return cells_to_pixels(visual, S)
-        mask = self.mask if self.mask is not None else torch.ones(visual.shape[1:], dtype=torch.bool)
+        mask = self.mask if self.mask is not None else torch.ones(visual.shape[1:], dtype=torch.bool, device=visual.device)
         return torch.stack([boxes_to_pixels(visual[:, b], self.boxes[b], S, mask[b]) for b in range(visual.shape[1])], 1)
 
 class Pass:
@@ -165,9 +166,10 @@ class Pass:
         tensors = [getattr(self, n) for n in names]
         terms = getattr(self.ops, 'input_terms', None) if 'images' in names else None  # LRP's first-layer rule
         B, T, V = self.out.logits.shape
-        select = torch.zeros(T, B, T, V, dtype=self.out.logits.dtype)
-        pos = torch.arange(T)
-        select[pos[:, None], torch.arange(B)[None], pos[:, None], self.targets.T] = 1
+        dev = self.out.logits.device
+        select = torch.zeros(T, B, T, V, dtype=self.out.logits.dtype, device=dev)
+        pos = torch.arange(T, device=dev)
+        select[pos[:, None], torch.arange(B, device=dev)[None], pos[:, None], self.targets.T] = 1
         g = torch.autograd.grad(self.out.logits, tensors + (terms or []), select, is_grads_batched=True, allow_unused=True)
         full = lambda t, x: torch.zeros_like(t).expand(T, *t.shape) if x is None else x
         out = {n: full(t, x) for n, t, x in zip(names, tensors, g)}
@@ -250,10 +252,11 @@ def _attention(batch:Batch) -> Relevance:
     return Relevance(batch.run(grad=False).out.attention.detach().transpose(0, 1))
 
 def _random(batch:Batch, seed:int) -> Relevance:
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)  # drawn on the CPU: the same numbers on every device
     B, N = batch.feats.shape[:2]
-    vis, lin = torch.rand(batch.T, B, N, generator=g), torch.rand(batch.T, B, batch.T, generator=g)
-    return Relevance(vis, lin, torch.rand(batch.T, B, *batch.images.shape[-2:], generator=g) if batch.cnn else None)
+    vis, lin = torch.rand(batch.T, B, N, generator=g, device='cpu'), torch.rand(batch.T, B, batch.T, generator=g, device='cpu')
+    pix = torch.rand(batch.T, B, *batch.images.shape[-2:], generator=g, device='cpu') if batch.cnn else None
+    return Relevance(*(None if x is None else x.to(batch.feats.device) for x in (vis, lin, pix)))
 
 register(Method('attention', _attention, 'logit', False, 'spread', about='attention weights (a baseline)'))
 register(Method('random', _random, 'logit', True, 'cnn', (Option('seed', (int,), 0, 'seed of the draw'),), 'uniform noise (a baseline)'))
@@ -262,7 +265,7 @@ register(Method('random', _random, 'logit', True, 'cnn', (Option('seed', (int,),
 def _per_word(batch:Batch, pairs, values) -> torch.Tensor:
     "Values of the (caption, position) pairs as a T x B tensor (0 where a position has no word)."
     b, t = pairs
-    out = torch.zeros(batch.T, len(batch.ids), dtype=values.dtype)
+    out = torch.zeros(batch.T, len(batch.ids), dtype=values.dtype, device=values.device)
     out[t, b] = values
     return out
 
@@ -276,14 +279,14 @@ def _counterfactual(batch:Batch, steps:int, lr:float, l1:float, margin:float, pi
     if batch.vocab is None: raise ValueError("the counterfactual decodes again, so it needs the vocabulary: call it through explain()")
     lat = latent_counterfactual(batch.model.decoder, batch.vocab, batch.feats, batch.mask, batch.ids, steps, lr, l1, margin)
     b, t = lat['pairs']
-    vis = torch.zeros(batch.T, *batch.feats.shape[:2], dtype=batch.feats.dtype)
+    vis = torch.zeros(batch.T, *batch.feats.shape[:2], dtype=batch.feats.dtype, device=batch.feats.device)
     vis[t, b] = lat['delta'].norm(dim=-1).to(vis.dtype)
     details = dict(success=_per_word(batch, lat['pairs'], lat['success']), size=_per_word(batch, lat['pairs'], lat['size']),
                    margin=_per_word(batch, lat['pairs'], lat['margin']), shuffled_success=_per_word(batch, lat['pairs'], lat['shuffled_success']), caption=_per_caption(batch, lat['pairs'], lat['captions']))
     pix = channels = None
     if batch.cnn:
         px = pixel_counterfactual(batch.model, batch.vocab, batch.images, batch.boxes, batch.mask, batch.ids, pixel_eps, pixel_steps, pixel_norm)
-        channels = torch.zeros(batch.T, *batch.images.shape, dtype=batch.images.dtype)
+        channels = torch.zeros(batch.T, *batch.images.shape, dtype=batch.images.dtype, device=batch.images.device)
         channels[t, b] = px['delta'].abs().to(channels.dtype)
         pix = channels.sum(-3)
         details.update(pixel_success=_per_word(batch, px['pairs'], px['success']), pixel_margin=_per_word(batch, px['pairs'], px['margin']),
@@ -304,7 +307,7 @@ def _lime(variant:str):
     "The relevance function of one LIME variant: each caption's perturbations scored in batches."
     def relevance(batch:Batch, **options) -> Relevance:
         objects = options.pop('objects', None)
-        vis = torch.zeros(batch.T, *batch.feats.shape[:2], dtype=batch.feats.dtype)
+        vis = torch.zeros(batch.T, *batch.feats.shape[:2], dtype=batch.feats.dtype, device=batch.feats.device)
         for b, L in enumerate((batch.ids != Vocab.pad).sum(1).tolist()):
             vis[:L - 1, b] = lime_relevance(batch.model.decoder, batch.feats[b], batch.ids[b, :L], None if batch.mask is None else batch.mask[b],
                                             variant, objects=None if objects is None else objects[b], **options)
@@ -331,7 +334,7 @@ def encode_captions(captions:list[list[str]], vocab:Vocab) -> torch.Tensor:
     ids = []
     for c in captions:
         if not c: raise ValueError("cannot explain an empty caption")
-        ids.append(torch.tensor([vocab.start] + [vocab.index(w) for w in c] + [vocab.end]))
+        ids.append(torch.tensor([vocab.start] + [vocab.index(w) for w in c] + [vocab.end], device='cpu'))
     return torch.nn.utils.rnn.pad_sequence(ids, batch_first=True, padding_value=vocab.pad)
 
 def _latent(model, B, images, boxes, regions, region_mask, feats, mask) -> tuple:
@@ -365,12 +368,15 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
             pixels:bool|None=None, # relevance over pixels: None where possible, True required, False none
             **options, # the method's options: see METHODS[method].options
            ) -> list[Explanation]:
-    "Explain every word of each caption with `method`; all words of all captions in one batched pass."
+    "Explain every word of each caption with `method`; all words of all captions in one batched pass, where the model is (the explanations come back on the CPU)."
     if method not in METHODS: raise ValueError(f"unknown method {method!r}; registered: {sorted(METHODS)}")
     m = METHODS[method]
     opts = m.check_options(options)
     model.eval()
-    ids = encode_captions(captions, vocab)
+    dev = module_device(model)  # everything runs where the model is; the explanations come back on the CPU
+    images, boxes, regions, region_mask, feats, mask = (None if x is None else x.to(dev) for x in (images, boxes, regions, region_mask, feats, mask))
+    opts = {k: v.to(dev) if torch.is_tensor(v) else v for k, v in opts.items()}
+    ids = encode_captions(captions, vocab).to(dev)
     cnn = m.pixels == 'cnn' and images is not None and model.encoder is not None and feats is None
     spread = m.pixels == 'spread' and images is not None and (model.features == 'grid' or boxes is not None)
     if pixels and not (cnn or spread):
@@ -388,11 +394,14 @@ def explain(model:Captioner, # a trained captioner (put in eval mode here)
     word_logits = logits.gather(2, batch.targets[..., None])[..., 0]
     probs = torch.softmax(logits.float(), -1).gather(2, batch.targets[..., None])[..., 0]
     kept = {k: v for k, v in opts.items() if not torch.is_tensor(v)}
+    cpu = lambda x: None if x is None else x.detach().cpu()
+    vis, lin, pix, heat, word_logits, probs = map(cpu, (vis, lin, pix, heat, word_logits, probs))
+    details = None if details is None else {k: cpu(v) if torch.is_tensor(v) else v for k, v in details.items()}
     out = []
     for b, c in enumerate(captions):
         T = len(c)
-        out.append(Explanation(method, m.target, list(c), vis[:T, b].detach(), None if lin is None else torch.tril(lin[:T, b, :T]).detach(),
-                               None if pix is None else pix[:T, b].detach(), word_logits[b, :T], probs[b, :T], kept,
-                               None if heat is None else heat[:T, b].detach(),
+        out.append(Explanation(method, m.target, list(c), vis[:T, b], None if lin is None else torch.tril(lin[:T, b, :T]),
+                               None if pix is None else pix[:T, b], word_logits[b, :T], probs[b, :T], kept,
+                               None if heat is None else heat[:T, b],
                                None if details is None else {k: v[:T, b] if torch.is_tensor(v) else v[b][:T] for k, v in details.items()}))
     return out

@@ -22,7 +22,7 @@ import torch
 import traitlets
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
-from .core import DataFormatError, project_root, require_file
+from .core import DataFormatError, module_device, project_root, require_file, to_device
 from .data import FEATURE_PARTS, PARTS, Vocab
 from .decoders import DECODERS, FEATURE_KINDS, Captioner
 from .decoding import DECODING_METHODS, decode
@@ -68,7 +68,7 @@ def window_boxes(size:int, # image side
                 ) -> torch.Tensor: # N x 4 pixel boxes [x1, y1, x2, y2]
     "Proposals for an image without a detector: the whole image and the windows of an n x n grid for each level."
     boxes = [[c * size / n, r * size / n, (c + 1) * size / n, (r + 1) * size / n] for n in levels for r in range(n) for c in range(n)]
-    return torch.tensor(boxes, dtype=torch.float32)
+    return torch.tensor(boxes, dtype=torch.float32, device='cpu')
 
 # %% ../nbs/40_explorer.ipynb #05a9688c
 _BWR = matplotlib.colormaps['bwr']
@@ -171,11 +171,12 @@ class Explorer:
         key = (self.model_key, self.image_key, decoding)
         if key not in self.captions:
             with torch.no_grad():
-                feats, mask = self.model.visual(**self.inputs())
+                dev = module_device(self.model)
+                feats, mask = self.model.visual(**to_device(self.inputs(), dev))
                 words = decode(self.model.decoder, self.vocab, feats, mask, method=decoding)[0].words
                 if not words: raise ValueError(f"{self.model_key} generated an empty caption for this image: there is nothing to explain")
-                logits = Batch(self.model, encode_captions([words], self.vocab), feats, mask).plain_logits()[0, :len(words)]
-                probs = torch.softmax(logits.float(), -1).gather(1, torch.tensor([self.vocab.index(w) for w in words])[:, None])[:, 0]
+                logits = Batch(self.model, encode_captions([words], self.vocab).to(dev), feats, mask).plain_logits()[0, :len(words)].cpu()
+                probs = torch.softmax(logits.float(), -1).gather(1, torch.tensor([self.vocab.index(w) for w in words], device='cpu')[:, None])[:, 0]
             self.captions[key] = (words, probs)
         return self.captions[key]
 

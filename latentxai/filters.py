@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .caption_metrics import minilm_dir
-from .core import DataFormatError, load_checkpoint, progress_bar, require_file, save_checkpoint
+from .core import DataFormatError, load_checkpoint, module_device, progress_bar, require_file, save_checkpoint
 from .data import Split
 from .decoders import Captioner
 from .encoders import GridEncoder
@@ -118,7 +118,7 @@ class ConceptData:
 
     def positives(self, i:int) -> torch.Tensor:
         "K x V bool: the concepts of each object of image i."
-        out = torch.zeros(len(self.concepts[i]), len(self.vocabulary), dtype=torch.bool)
+        out = torch.zeros(len(self.concepts[i]), len(self.vocabulary), dtype=torch.bool, device='cpu')
         for k, cs in enumerate(self.concepts[i]): out[k, [self._index[c] for c in cs]] = True
         return out
 
@@ -148,7 +148,7 @@ class ConceptData:
         masks, concepts = [], []
         for r in split.records:
             objs = instances.get(r.filename, [])
-            masks.append(torch.from_numpy(np.stack([o.mask(S) for o in objs])) if objs else torch.zeros(0, S, S, dtype=torch.bool))
+            masks.append(torch.from_numpy(np.stack([o.mask(S) for o in objs])) if objs else torch.zeros(0, S, S, dtype=torch.bool, device='cpu'))
             concepts.append([{o.category} for o in objs])
         return cls(split.images, masks, concepts, list(vocabulary))
 
@@ -169,10 +169,10 @@ def layer_activations(encoder:GridEncoder, images:torch.Tensor, # n x 3 x S x S,
     encoder.eval()
     out = []
     for i in progress_bar(range(0, len(images), batch_size), desc=f'activations {layer}', disable=not progress, leave=False):
-        x = images[i:i + batch_size]
+        x = images[i:i + batch_size].to(module_device(encoder))  # computed where the encoder is, kept on the CPU
         x = x.float() / 255 if x.dtype == torch.uint8 else x
         encoder.check(x)
-        out.append(encoder.features[:stop + 1]((x - encoder.mean) / encoder.std))
+        out.append(encoder.features[:stop + 1]((x - encoder.mean) / encoder.std).cpu())
     return torch.cat(out)
 
 # %% ../nbs/30_filters.ipynb #04000822
@@ -251,7 +251,7 @@ def _train(model, inputs, positives, concepts, epochs, batch_size, lr, margin, g
     history, best = [], (math.inf, None)
     for epoch in progress_bar(range(epochs), desc='explainer', disable=not progress, leave=False):
         model.train(); total = 0.
-        order = torch.randperm(len(inputs), generator=g)
+        order = torch.randperm(len(inputs), generator=g, device='cpu')
         for i in range(0, len(order), batch_size):
             idx = order[i:i + batch_size]
             if len(idx) < 2: continue  # BatchNorm needs two objects
@@ -281,16 +281,16 @@ def filter_scores(explainer:FilterExplainer, acts:torch.Tensor, # n x C x h x w 
     explainer.eval()
     images, flat = top_images(acts, top), acts.flatten(2)
     C, hw = flat.shape[1:]
-    gram = torch.empty(C, images.shape[1], C) # for filter f on its k-th image i: sum_ij A_ij c_ij, row f of the image's channel Gram matrix
+    gram = torch.empty(C, images.shape[1], C, device='cpu') # for filter f on its k-th image i: sum_ij A_ij c_ij, row f of the image's channel Gram matrix
     for i0 in range(0, len(flat), chunk):
         f, k = ((images >= i0) & (images < i0 + chunk)).nonzero(as_tuple=True)
         if not len(f): continue
         part = flat[i0:i0 + chunk]
         gram[f, k] = (part @ part.transpose(1, 2))[images[f, k] - i0, :, f]
-    own = gram[torch.arange(C), :, torch.arange(C)] # C x top: ||c||^2, the filter's own map with itself
+    own = gram[torch.arange(C, device='cpu'), :, torch.arange(C, device='cpu')] # C x top: ||c||^2, the filter's own map with itself
     z = gram / hw / own.clamp(min=0).sqrt().clamp(min=1e-12)[..., None] # mean_ij(A_ij c_ij) / ||c||
     s = (F.normalize(explainer(z.flatten(0, 1)), dim=1) @ F.normalize(concepts, dim=1).T).reshape(C, images.shape[1], -1)
-    w = flat.amax(-1)[images, torch.arange(C)[:, None]].clamp(min=0) # C x top: the filter's maximum on each image
+    w = flat.amax(-1)[images, torch.arange(C, device='cpu')[:, None]].clamp(min=0) # C x top: the filter's maximum on each image
     return (s * w[..., None]).sum(1) / w.sum(1, keepdim=True).clamp(min=1e-12), images
 
 # %% ../nbs/30_filters.ipynb #b2691af2
@@ -308,13 +308,13 @@ def _upsampled(maps:torch.Tensor, S:int) -> torch.Tensor: # F x h x w -> F x S x
 def concept_ranking(scores:torch.Tensor, # C x V, higher is better
                     seed:int=0) -> torch.Tensor: # C x V concept indices, best first
     "Each filter's concepts from best to worst; ties (e.g. the many zero IoUs of Network Dissection) in a seeded random order, not by index."
-    shuffle = torch.rand(scores.shape, generator=torch.Generator().manual_seed(seed)).argsort(1)
+    shuffle = torch.rand(scores.shape, generator=torch.Generator().manual_seed(seed), device='cpu').argsort(1)
     return shuffle.gather(1, torch.sort(scores.gather(1, shuffle), dim=1, descending=True, stable=True).indices)
 
 def _overlaps(on:torch.Tensor, masks:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Intersections and unions (F x V pixel counts) of F binary maps with V concept masks (both flattened), computed for the concepts present only."
     area = on.sum(1, keepdim=True)
-    inter = torch.zeros(len(on), len(masks))
+    inter = torch.zeros(len(on), len(masks), device='cpu')
     present = masks.any(1)
     if present.any(): inter[:, present] = on @ masks[present].T
     return inter, area + masks.sum(1) - inter
@@ -357,7 +357,7 @@ def dissection_iou(acts:torch.Tensor, # n x C x h x w of the probe images
     "Network Dissection: every filter's IoU with every concept over the data set."
     S, tau = data.images.shape[-1], top_quantile(acts, q)
     C, V = acts.shape[1], len(data.vocabulary)
-    inter, union = torch.zeros(C, V, dtype=torch.float64), torch.zeros(C, V, dtype=torch.float64)
+    inter, union = torch.zeros(C, V, dtype=torch.float64, device='cpu'), torch.zeros(C, V, dtype=torch.float64, device='cpu')
     for i in progress_bar(range(len(data)), desc='dissection', disable=not progress, leave=False):
         on = (_upsampled(acts[i], S) > tau[:, None, None]).flatten(1).float()
         both, either = _overlaps(on, data.concept_masks(i).flatten(1).float())
@@ -366,7 +366,7 @@ def dissection_iou(acts:torch.Tensor, # n x C x h x w of the probe images
 
 def random_scores(filters:int, concepts:int, seed:int=0) -> torch.Tensor:
     "A random ranking of the concepts for every filter (C x V)."
-    return torch.rand(filters, concepts, generator=torch.Generator().manual_seed(seed))
+    return torch.rand(filters, concepts, generator=torch.Generator().manual_seed(seed), device='cpu')
 
 # %% ../nbs/30_filters.ipynb #68d2185b
 def channel_relevance(model:Captioner, # a trained captioner
@@ -378,7 +378,9 @@ def channel_relevance(model:Captioner, # a trained captioner
                      ) -> list[torch.Tensor]:
     "Per caption, T x C: each word's LRP relevance at the CNN's map (or the bottom-up features), summed per channel."
     model.eval()
-    ids = encode_captions(captions, vocab)
+    dev = module_device(model)  # computed where the model is, returned on the CPU
+    ids = encode_captions(captions, vocab).to(dev)
+    images, boxes, regions, region_mask = (None if x is None else x.to(dev) for x in (images, boxes, regions, region_mask))
     if model.encoder is not None:
         if images is None: raise ValueError(f"a {model.features} captioner's filters are reached through its CNN: give images= (B x 3 x S x S)")
         with torch.no_grad(): feats, mask = model.visual(images=images, boxes=boxes, region_mask=region_mask)
@@ -390,7 +392,7 @@ def channel_relevance(model:Captioner, # a trained captioner
         p = Batch(model, ids, regions, mask).run(lrp_ops(None, eps))
         rel = (p.feats.detach() * p.grads(('feats',))['feats']).sum(-2) # T x B x D
     if rel.shape[1] != len(captions): raise ValueError(f"{len(captions)} captions for {rel.shape[1]} images")
-    return [rel[:len(c), b].detach() for b, c in enumerate(captions)]
+    return [rel[:len(c), b].detach().cpu() for b, c in enumerate(captions)]
 
 # %% ../nbs/30_filters.ipynb #e1ad6460
 def filter_concepts(scores:torch.Tensor, # C x V filter-concept scores, higher is better

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .caption_metrics import CiderD
-from .core import load_checkpoint, progress_bar, set_seed
+from .core import load_checkpoint, module_device, progress_bar, set_seed
 from .data import SPECIALS, Vocab
 from .decoders import Captioner, Decoder
 from .decoding import decode, expand_memory
@@ -37,7 +37,7 @@ def eval_mode(module:torch.nn.Module):
 
 def stop_word_mask(vocab:Vocab) -> torch.Tensor:
     "V booleans: True for the stop words and special tokens, whose predictor inputs LRP-inference leaves unweighted."
-    stop = torch.zeros(len(vocab), dtype=torch.bool)
+    stop = torch.zeros(len(vocab), dtype=torch.bool, device='cpu')
     stop[[i for i, w in enumerate(vocab.itos) if w in STOP_WORDS or w in SPECIALS]] = True
     return stop
 
@@ -82,7 +82,7 @@ def lrp_inference_loss(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|No
     out = decoder(feats, captions, mask)
     inputs = {k: out.intermediates[k] for k in decoder.predictor_fields}
     predicted = out.logits.argmax(-1)
-    keep = ~stop[predicted] & (captions[:, 1:] != pad)
+    keep = ~stop.to(predicted.device)[predicted] & (captions[:, 1:] != pad)
     relevance = predictor_relevance(decoder, inputs, predicted, eps)
     weights = {k: lrp_weights(relevance[k], keep) for k in decoder.predictor_inputs}
     ce = caption_loss(out.logits, captions, pad)
@@ -101,13 +101,14 @@ def sample_captions(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     "B*n sampled captions (ids after <start>, <pad> after <end>; image-major) and the log-probability of each drawn word, with gradient."
     mask = decoder.check_feats(feats, mask)
-    if lrp_eps is not None and stop is None: stop = stop_word_mask(vocab)
+    dev = feats.device
+    if lrp_eps is not None: stop = (stop_word_mask(vocab) if stop is None else stop).to(dev)
     memory = expand_memory(decoder.prepare(feats, mask), n)
     state = decoder.init_state(memory)
     rows = feats.shape[0] * n
-    never = torch.zeros(decoder.vocab_size, dtype=torch.bool); never[[vocab.pad, vocab.start]] = True
-    only_end = torch.ones(decoder.vocab_size, dtype=torch.bool); only_end[vocab.end] = False
-    words, done = torch.full((rows,), vocab.start), torch.zeros(rows, dtype=torch.bool)
+    never = torch.zeros(decoder.vocab_size, dtype=torch.bool, device=dev); never[[vocab.pad, vocab.start]] = True
+    only_end = torch.ones(decoder.vocab_size, dtype=torch.bool, device=dev); only_end[vocab.end] = False
+    words, done = torch.full((rows,), vocab.start, device=dev), torch.zeros(rows, dtype=torch.bool, device=dev)
     ids, logps = [], []
     for t in range(max_len + 1):
         logits, _, state, inputs = decoder.step(decoder.embed(words), state, memory)
@@ -117,7 +118,7 @@ def sample_captions(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch
             relevance = predictor_relevance(decoder, step, predicted, lrp_eps)
             logits = reweighted_logits(decoder, step, {k: lrp_weights(r, ~stop[predicted]) for k, r in relevance.items()})[:, 0]
         logp = torch.log_softmax(logits.masked_fill(never | (only_end if t == max_len else False), float('-inf')), -1)
-        drawn = torch.multinomial(logp.detach().exp(), 1, generator=generator)[:, 0]
+        drawn = torch.multinomial(logp.detach().exp().cpu(), 1, generator=generator)[:, 0].to(dev)  # a CPU draw: the same on every device
         drawn = torch.where(done, vocab.pad, drawn)
         logps.append(logp.gather(1, drawn[:, None])[:, 0].masked_fill(done, 0.))
         ids.append(drawn)
@@ -138,10 +139,10 @@ def scst_loss(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.Tenso
     if baseline == 'mean' and n < 2: raise ValueError("the 'mean' baseline needs n >= 2 samples per image")
     ids, logp = sample_captions(decoder, vocab, feats, mask, n, max_len, generator, lrp_eps, stop)
     rows = [k for k in keys for _ in range(n)]
-    r = torch.tensor(reward.scores(rows, [vocab.decode(s) for s in ids]), dtype=logp.dtype)
+    r = torch.tensor(reward.scores(rows, [vocab.decode(s) for s in ids.tolist()]), dtype=logp.dtype, device=logp.device)
     if baseline == 'greedy':
         with torch.no_grad(), eval_mode(decoder): greedy = decode(decoder, vocab, feats, mask, 'greedy', max_len=max_len)
-        b = torch.tensor(reward.scores(keys, [c.words for c in greedy]), dtype=logp.dtype).repeat_interleave(n)
+        b = torch.tensor(reward.scores(keys, [c.words for c in greedy]), dtype=logp.dtype, device=logp.device).repeat_interleave(n)
     else:
         per_image = r.view(-1, n)
         b = ((per_image.sum(1, keepdim=True) - per_image) / (n - 1)).flatten()
@@ -160,13 +161,13 @@ def finetune_captioner(captioner:Captioner, # fine-tuned in place (its decoder; 
                        eps:float=0.01, # LRP: epsilon of the linear layers' rule
                        max_len:int=25, progress:bool=True,
                       ) -> list[dict]:
-    "Fine-tune with more cross-entropy, SCST, LRP-inference CE or LRP-inference SCST; returns the history per epoch."
+    "Fine-tune with more cross-entropy, SCST, LRP-inference CE or LRP-inference SCST, where the captioner is; returns the history per epoch."
     if mode not in FINETUNE_MODES: raise ValueError(f"unknown fine-tuning mode {mode!r}; known: {FINETUNE_MODES}")
     if baseline not in BASELINES: raise ValueError(f"unknown SCST baseline {baseline!r}; known: {BASELINES}")
-    decoder = captioner.decoder
+    decoder, dev = captioner.decoder, module_device(captioner)
     set_seed(seed)
     g = torch.Generator().manual_seed(seed)
-    images = torch.randperm(len(train.records), generator=g)[:n_images]
+    images = torch.randperm(len(train.records), generator=g, device='cpu')[:n_images]
     stop = stop_word_mask(vocab)
     captions = mode in ('ce', 'lrp_ce')  # batches of captions, not of images
     reward = None if captions else CiderD(train.references())
@@ -176,18 +177,19 @@ def finetune_captioner(captioner:Captioner, # fine-tuned in place (its decoder; 
         decoder.train(); t0 = time.time()
         if captions:
             chosen = torch.isin(train.caption_image, images).nonzero()[:, 0]
-            items = chosen[torch.randperm(len(chosen), generator=g)]
-        else: items = images[torch.randperm(len(images), generator=g)]
+            items = chosen[torch.randperm(len(chosen), generator=g, device='cpu')]
+        else: items = images[torch.randperm(len(images), generator=g, device='cpu')]
         total, rewards = [], []
         bar = progress_bar(items.split(batch_size), desc=f'{mode} {decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}', disable=not progress, leave=False)
         for idx in bar:
             if captions:
-                caps = torch.nn.utils.rnn.pad_sequence([train.captions[j] for j in idx], batch_first=True, padding_value=vocab.pad)
+                caps = torch.nn.utils.rnn.pad_sequence([train.captions[j] for j in idx], batch_first=True, padding_value=vocab.pad).to(dev)
                 img = train.caption_image[idx]
-                if mode == 'ce': loss, info = caption_loss(decoder(train.feats[img], caps, train.mask[img]).logits, caps, vocab.pad), {}
-                else: loss, info = lrp_inference_loss(decoder, train.feats[img], train.mask[img], caps, stop, vocab.pad, eps)
+                feats, mask = train.feats[img].to(dev), train.mask[img].to(dev)
+                if mode == 'ce': loss, info = caption_loss(decoder(feats, caps, mask).logits, caps, vocab.pad), {}
+                else: loss, info = lrp_inference_loss(decoder, feats, mask, caps, stop, vocab.pad, eps)
             else:
-                loss, info = scst_loss(decoder, vocab, train.feats[idx], train.mask[idx], idx.tolist(), reward, n_samples, baseline, max_len, g,
+                loss, info = scst_loss(decoder, vocab, train.feats[idx].to(dev), train.mask[idx].to(dev), idx.tolist(), reward, n_samples, baseline, max_len, g,
                                        eps if mode == 'lrp_scst' else None, stop)
             opt.zero_grad(); loss.backward()
             torch.nn.utils.clip_grad_norm_(decoder.parameters(), clip)
@@ -216,7 +218,7 @@ def ensure_finetuned(path:str|Path, # the fine-tuned checkpoint (reused if it wa
         ckpt = load_checkpoint(path, 'captioner', dict(decoder=base.decoder.kind, features=base.features), vocab.itos)
         if ckpt.get('finetune') == config:
             model, ckpt = Captioner.load(path, base.decoder.kind, base.features, vocab.itos)
-            return model, ckpt['history'], 0.
+            return model.to(module_device(base)), ckpt['history'], 0.
     model, t0 = copy.deepcopy(base), time.time()
     history = finetune_captioner(model, vocab, train, val, mode, seed=seed, progress=progress, **options)
     model.save(path, vocab.itos, history=history, finetune=config)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .core import DataFormatError, load_torch_file
+from .core import DataFormatError, load_torch_file, module_device
 from .decoders import Decoder
 
 # %% auto #0
@@ -23,7 +23,7 @@ __all__ = ['VALUES', 'VARIANTS', 'pair_design', 'subset_design', 'object_design'
 def pair_design(n:int) -> torch.Tensor:
     "Clean input, every single and every pair perturbed: (1 + n + n(n-1)/2) x n, 1 = kept."
     rows = [()] + [(i,) for i in range(n)] + list(combinations(range(n), 2))
-    z = torch.ones(len(rows), n, dtype=torch.bool)
+    z = torch.ones(len(rows), n, dtype=torch.bool, device='cpu')
     for r, gone in enumerate(rows): z[r, list(gone)] = False
     return z
 
@@ -31,15 +31,15 @@ def subset_design(n:int, size:int, samples:int, seed:int=0) -> torch.Tensor:
     "Clean input plus `samples - 1` random subsets of `size` perturbed features: samples x n, 1 = kept."
     if samples < 2: raise ValueError(f"a random design needs at least 2 samples (the clean input and one perturbation), got {samples}")
     g = torch.Generator().manual_seed(seed)
-    gone = torch.rand(samples - 1, n, generator=g).argsort(1)[:, :min(size, n)]
-    z = torch.ones(samples, n, dtype=torch.bool)
+    gone = torch.rand(samples - 1, n, generator=g, device='cpu').argsort(1)[:, :min(size, n)]
+    z = torch.ones(samples, n, dtype=torch.bool, device='cpu')
     z[1:].scatter_(1, gone, False)
     return z
 
 def object_design(k:int) -> torch.Tensor:
     "Every subset of k objects: 2^k x k, 1 = kept, row 0 keeps all."
-    codes = torch.arange(2 ** k)
-    return (codes[:, None] >> torch.arange(k) & 1) == 0
+    codes = torch.arange(2 ** k, device='cpu')
+    return (codes[:, None] >> torch.arange(k, device='cpu') & 1) == 0
 
 # %% ../nbs/13_lime.ipynb #e14b0fca
 VALUES = ('min', 'max', 'noise')
@@ -83,11 +83,11 @@ def redraw_noise(feats:torch.Tensor, # ... x D features the noise is added to
                  sd:float=1.5, generator:torch.Generator|None=None, tries:int=100) -> torch.Tensor:
     "feats + N(0, sd), each value re-drawn until inside [low, high] (clipped after `tries` draws)."
     low, high = low.to(feats.dtype), high.to(feats.dtype)
-    out = feats + sd * torch.randn(feats.shape, generator=generator).to(feats.dtype)
+    out = feats + sd * torch.randn(feats.shape, generator=generator, device='cpu').to(feats.dtype)
     for _ in range(tries):
         bad = (out < low) | (out > high)
         if not bad.any(): break
-        out[bad] = (feats + sd * torch.randn(feats.shape, generator=generator).to(feats.dtype))[bad]
+        out[bad] = (feats + sd * torch.randn(feats.shape, generator=generator, device='cpu').to(feats.dtype))[bad]
     return torch.minimum(torch.maximum(out, low), high)
 
 def perturb(feats:torch.Tensor, # N x D features of one image
@@ -126,10 +126,10 @@ def ridge(X:torch.Tensor, # S x P design
          ) -> torch.Tensor: # P x T coefficients
     "Ridge regression with an intercept, all targets at once (what sklearn's `Ridge` computes)."
     X, Y = X.double(), Y.double()
-    w = torch.ones(len(X), dtype=torch.double) if weights is None else weights.double()
+    w = torch.ones(len(X), dtype=torch.double, device='cpu') if weights is None else weights.double()
     mx, my = (w @ X) / w.sum(), (w @ Y) / w.sum()
     Xc, Yc = X - mx, Y - my
-    A = Xc.T @ (w[:, None] * Xc) + alpha * torch.eye(X.shape[1], dtype=torch.double)
+    A = Xc.T @ (w[:, None] * Xc) + alpha * torch.eye(X.shape[1], dtype=torch.double, device='cpu')
     return torch.linalg.solve(A, Xc.T @ (w[:, None] * Yc))
 
 # %% ../nbs/13_lime.ipynb #92678449
@@ -140,13 +140,14 @@ def word_logprobs(decoder:Decoder, # the captioner's decoder
                   mask:torch.Tensor|None=None, # N, False for padding
                   batch_size:int=1024, # feature sets per forward pass
                  ) -> torch.Tensor: # S x T
-    "Teacher-forced log-probability of every word of the caption under each feature set."
-    out = []
+    "Teacher-forced log-probability of every word of the caption under each feature set (computed where the decoder is, returned on the CPU)."
+    dev = module_device(decoder)
+    ids, mask, out = ids.to(dev), None if mask is None else mask.to(dev), []
     for i in range(0, len(feats), batch_size):
-        f = feats[i:i + batch_size]
+        f = feats[i:i + batch_size].to(dev)
         m = None if mask is None else mask.expand(len(f), -1)
         logits = decoder(f, ids.expand(len(f), -1), m).logits
-        out.append(torch.log_softmax(logits.float(), -1).gather(2, ids[1:].expand(len(f), -1)[..., None])[..., 0])
+        out.append(torch.log_softmax(logits.float(), -1).gather(2, ids[1:].expand(len(f), -1)[..., None])[..., 0].cpu())
     return torch.cat(out)
 
 VARIANTS = {'lime1': dict(design='pairs'), 'lime2': dict(design='random', size=5, samples=50),
@@ -176,22 +177,25 @@ def lime_relevance(decoder:Decoder, # the captioner's decoder (eval mode)
                    batch_size:int=1024, # perturbations per forward pass
                   ) -> torch.Tensor: # (L-1) x N: every word and <end>
     "LIME relevance of every feature for every word of one caption (positive: keeping it supports the word)."
+    home = feats.device  # the design, perturbations and regression are made on the CPU; only the decoder's passes run where it is
+    feats, ids = feats.cpu(), ids.cpu()
+    mask, objects = (None if x is None else x.cpu() for x in (mask, objects))
     if variant not in VARIANTS: raise ValueError(f"unknown LIME variant {variant!r}; known: {list(VARIANTS)}")
     spec = {**VARIANTS[variant], **{n: v for n, v in dict(value=value, samples=samples, size=size, k=k).items() if v is not None}}
     N = feats.shape[0]
-    valid = torch.ones(N, dtype=torch.bool) if mask is None else mask.bool()
+    valid = torch.ones(N, dtype=torch.bool, device='cpu') if mask is None else mask.bool()
     cols = valid.nonzero()[:, 0]
     if spec['design'] == 'objects':
         if objects is None: raise ValueError(f"{variant} needs `objects`: the object id of each of the {N} features (-1: none)")
         if objects.shape != (N,): raise ValueError(f"objects must have one id per feature ({N},), found {tuple(objects.shape)}")
         chosen = _first_objects(objects, valid, spec['k'])
-        if not chosen: return feats.new_zeros(len(ids) - 1, N)  # nothing to perturb: no object has a region
+        if not chosen: return feats.new_zeros(len(ids) - 1, N, device=home)  # nothing to perturb: no object has a region
         z = object_design(len(chosen))
         member = torch.stack([(objects == o) & valid for o in chosen], 1)  # N x K
         keep = ~((~z).double() @ member.double().T).bool()  # a region is perturbed when its object is
     else:
         z = pair_design(len(cols)) if spec['design'] == 'pairs' else subset_design(len(cols), spec['size'], spec['samples'], seed)
-        keep = torch.ones(len(z), N, dtype=torch.bool)
+        keep = torch.ones(len(z), N, dtype=torch.bool, device='cpu')
         keep[:, cols] = z
     perturbed = perturb(feats, keep, spec.get('value', 'min'), ranges, torch.Generator().manual_seed(seed), sd, valid)
     logp = word_logprobs(decoder, perturbed, ids, None if mask is None else mask, batch_size)
@@ -199,4 +203,4 @@ def lime_relevance(decoder:Decoder, # the captioner's decoder (eval mode)
     relevance = feats.new_zeros(coef.shape[1], N)
     if spec['design'] == 'objects': relevance[:] = (member.to(feats.dtype) @ coef).T
     else: relevance[:, cols] = coef.T
-    return relevance
+    return relevance.to(home)

@@ -32,7 +32,7 @@ def declare(*metrics:Metric):
 
 def summarise(values) -> tuple[float, int]:
     "Mean of the defined values (None or NaN is undefined: left out, not counted as 0) and how many there were."
-    v = torch.tensor([float('nan') if x is None else float(x) for x in values], dtype=torch.double)
+    v = torch.tensor([float('nan') if x is None else float(x) for x in values], dtype=torch.double, device='cpu')
     v = v[~v.isnan()]
     return (v.mean().item() if len(v) else float('nan')), len(v)
 
@@ -47,7 +47,7 @@ def heatmap(channels:torch.Tensor, # ... x C x S x S pixel relevance per colour 
 def box_masks(boxes:torch.Tensor, # K x 4 pixel boxes (x1, y1, x2, y2)
               size:int) -> torch.Tensor: # K x S x S
     "Boxes as boolean masks (a pixel is inside when its centre is)."
-    c = torch.arange(size) + 0.5
+    c = torch.arange(size, device='cpu') + 0.5
     x = (c >= boxes[:, 0:1]) & (c < boxes[:, 2:3])
     y = (c >= boxes[:, 1:2]) & (c < boxes[:, 3:4])
     return y[:, :, None] & x[:, None, :]
@@ -68,7 +68,7 @@ def correctness(heatmap:torch.Tensor, # S x S relevance (Sun et al.'s `heatmap`;
     if regions.ndim != 3 or not len(regions): raise ValueError(f"need K x S x S regions (K >= 1), found {tuple(regions.shape)}")
     check_heatmap(heatmap, regions)
     pos = heatmap.double().clamp(min=0)
-    if pos.max() <= 0: return torch.zeros(len(thresholds), dtype=torch.double)  # no positive relevance: nothing inside
+    if pos.max() <= 0: return torch.zeros(len(thresholds), dtype=torch.double, device='cpu')  # no positive relevance: nothing inside
     h = pos / pos.max()
     kept = torch.stack([torch.where(h > t, h, 0.) for t in thresholds])  # thresholds x S x S, a fresh copy for every box
     inside = torch.einsum('tij,kij->tk', kept, regions.double()) / kept.sum((1, 2))[:, None]
@@ -125,12 +125,12 @@ def localisation(heat:torch.Tensor, # S x S: Sun et al.'s heatmap (for correctne
                 ) -> torch.Tensor:
     "All localisation scores (`LOCALISATION`) of one word (NaN: unavailable or undefined)."
     n = len(THRESHOLDS)
-    nan = lambda k: torch.full((k,), float('nan'), dtype=torch.double)
+    nan = lambda k: torch.full((k,), float('nan'), dtype=torch.double, device='cpu')
     box = correctness(heat, box_masks(boxes, heat.shape[-1])) if boxes is not None else nan(n)
     if masks is None: return torch.cat([box, nan(n + 3)])
     union, signed = masks.any(0), heat if signed is None else signed
     rest = [mass_accuracy(signed, union), rank_accuracy(signed, union), pointing_game(signed, union)]
-    return torch.cat([box, correctness(heat, masks), torch.tensor([float('nan') if v is None else v for v in rest], dtype=torch.double)])
+    return torch.cat([box, correctness(heat, masks), torch.tensor([float('nan') if v is None else v for v in rest], dtype=torch.double, device='cpu')])
 
 # %% ../nbs/20_localisation.ipynb #d8e487f0
 RANK_SCORES = ('rank_score', 'best_rank_score', 'reciprocal_rank')
@@ -142,8 +142,8 @@ def rank_scores(relevance:torch.Tensor, # N relevance of the regions for one wor
                ) -> dict|None:
     "The `RANK_SCORES` of the word's object; None when no region belongs to it."
     if not torch.isfinite(relevance).all(): raise ValueError("the relevance has NaN or infinite values: it cannot be ranked")
-    idx = torch.arange(len(relevance)) if valid is None else valid.nonzero()[:, 0]
-    hits = torch.isin(region_objects[idx], torch.tensor(sorted(targets), dtype=region_objects.dtype))
+    idx = torch.arange(len(relevance), device='cpu') if valid is None else valid.nonzero()[:, 0]
+    hits = torch.isin(region_objects[idx], torch.tensor(sorted(targets), dtype=region_objects.dtype, device='cpu'))
     if not hits.any(): return None
     order = torch.argsort(-relevance[idx].double(), stable=True)  # order[k] = the region at position k
     ref = int(hits.nonzero()[0, 0])  # detector index of the object's first region

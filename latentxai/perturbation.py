@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 
-from .core import interval_columns
+from .core import interval_columns, module_device, to_device
 from .data import Vocab
 from .decoders import Captioner, Decoder
 from .decoding import Caption, beam_word_scores, decode
@@ -29,17 +29,17 @@ def ablation_mask(relevance:torch.Tensor, # N relevance for one word
                  ) -> torch.Tensor: # N, True = perturbed
     "Which features to perturb: the top-n features, or every feature of the top-n objects."
     N = len(relevance)
-    valid = torch.ones(N, dtype=torch.bool) if valid is None else valid
+    valid = torch.ones(N, dtype=torch.bool, device='cpu') if valid is None else valid
     idx = valid.nonzero()[:, 0]
     order = idx[torch.argsort(relevance[idx].double(), descending=most, stable=True)]
-    out = torch.zeros(N, dtype=torch.bool)
+    out = torch.zeros(N, dtype=torch.bool, device='cpu')
     if kind == 'vf': out[order[:n]] = True
     elif kind == 'ob':
         if objects is None: raise ValueError("object ablation ('ob') needs the object id of every feature")
         chosen = []
         for o in objects[order].tolist():
             if o >= 0 and o not in chosen: chosen.append(o)
-        out = torch.isin(objects, torch.tensor(chosen[:n], dtype=objects.dtype)) & valid
+        out = torch.isin(objects, torch.tensor(chosen[:n], dtype=objects.dtype, device='cpu')) & valid
     else: raise ValueError(f"kind must be 'vf' or 'ob', got {kind!r}")
     return out
 
@@ -50,14 +50,14 @@ def perturb_rows(feats:torch.Tensor, # R x N x D features (one image per row)
                  images:torch.Tensor|None=None, # R image ids (default: every row its own image)
                 ) -> torch.Tensor:
     "Each row's features with its chosen features replaced by `value` (see `lime.perturb`); the noise is drawn once per image."
-    images = torch.arange(len(feats)) if images is None else images
+    images = torch.arange(len(feats), device='cpu') if images is None else images
     noisy, out = {}, []
     for r, i in enumerate(images.tolist()):
         valid = None if mask is None else mask[r]
         if value != 'noise': out.append(perturb(feats[r], ~perturbed[r:r + 1], value, ranges, None, sd, valid)[0]); continue
         if i not in noisy:  # every feature of the image with its noise, drawn from the seed and the image id
             g = torch.Generator().manual_seed(seed * 1_000_003 + i)
-            noisy[i] = perturb(feats[r], torch.zeros(1, feats.shape[1], dtype=torch.bool), 'noise', ranges, g, sd, valid)[0]
+            noisy[i] = perturb(feats[r], torch.zeros(1, feats.shape[1], dtype=torch.bool, device='cpu'), 'noise', ranges, g, sd, valid)[0]
         out.append(torch.where(perturbed[r, :, None], noisy[i], feats[r]))
     return torch.stack(out)
 
@@ -68,24 +68,24 @@ def word_probs(decoder:Decoder,
                ids:torch.Tensor, # R x L input captions (padded)
                steps:torch.Tensor, # R: the step whose word (ids[r, step + 1]) is scored
                batch_size:int=512) -> torch.Tensor: # R probabilities
-    "Teacher-forced probability of one word per row."
-    out = []
+    "Teacher-forced probability of one word per row (computed where the decoder is, returned on the CPU)."
+    dev, out = module_device(decoder), []
     for i in range(0, len(feats), batch_size):
-        s = steps[i:i + batch_size]
+        s = steps[i:i + batch_size].to(dev)
         L = int(s.max()) + 2
-        x = ids[i:i + batch_size, :L]
-        logits = decoder(feats[i:i + batch_size], x, None if mask is None else mask[i:i + batch_size]).logits
+        x = ids[i:i + batch_size, :L].to(dev)
+        logits = decoder(feats[i:i + batch_size].to(dev), x, None if mask is None else mask[i:i + batch_size].to(dev)).logits
         p = torch.softmax(logits.float(), -1)
-        r = torch.arange(len(s))
-        out.append(p[r, s, x[r, s + 1]])
+        r = torch.arange(len(s), device=dev)
+        out.append(p[r, s, x[r, s + 1]].cpu())
     return torch.cat(out)
 
 # %% ../nbs/21_perturbation.ipynb #822bbf8c
 def caption_rows(captions:list[Caption], vocab:Vocab, positions:list[list[int]]) -> tuple:
     "Row inputs for words `positions[i]` of caption i: (image index R, padded ids R x L, steps R)."
     ids = encode_captions([c.words for c in captions], vocab)
-    owner = torch.tensor([i for i, ps in enumerate(positions) for _ in ps], dtype=torch.long)
-    steps = torch.tensor([t for ps in positions for t in ps], dtype=torch.long)
+    owner = torch.tensor([i for i, ps in enumerate(positions) for _ in ps], dtype=torch.long, device='cpu')
+    steps = torch.tensor([t for ps in positions for t in ps], dtype=torch.long, device='cpu')
     return owner, ids[owner], steps
 
 SCORINGS = ('published', 'teacher_forced')
@@ -109,7 +109,7 @@ class Redecoder:
         "Each row's best caption and every word's best log-probability (R x V), searching only the inputs not seen yet."
         todo = _unseen(keys, self.memo)
         if todo:
-            rows = torch.tensor(list(todo.values()))
+            rows = torch.tensor(list(todo.values()), device='cpu')
             caps, scores = beam_word_scores(self.decoder, self.vocab, feats[rows], None if mask is None else mask[rows], self.beam_size, self.batch_size)
             self.memo.update(zip(todo, zip(caps, scores)))
         return [self.memo[k][0] for k in keys], torch.stack([self.memo[k][1] for k in keys])
@@ -122,7 +122,7 @@ class Redecoder:
         items = list(_unseen(keys, self.forced).items())
         for i in range(0, len(items), self.batch_size):
             part = items[i:i + self.batch_size]
-            rows = torch.tensor([r for _, r in part])
+            rows = torch.tensor([r for _, r in part], device='cpu')
             logits = self.decoder(feats[rows], ids[rows], None if mask is None else mask[rows]).logits
             p = torch.softmax(logits.float(), -1).gather(2, ids[rows, 1:, None])[..., 0]  # every position's word
             self.forced.update(zip((k for k, _ in part), p))
@@ -149,17 +149,17 @@ def ablate(decoder:Decoder, vocab:Vocab,
     if (redecoder.decoder, redecoder.beam_size) != (decoder, beam_size):
         raise ValueError(f"the redecoder searches another decoder or with beam size {redecoder.beam_size}, not {beam_size}")
     owner, ids, steps = caption_rows(captions, vocab, positions)
-    empty = dict(before=torch.zeros(0), after=torch.zeros(0))
-    if not len(owner): return dict(published=empty, teacher_forced=empty, missing=torch.zeros(0, dtype=torch.bool))
+    empty = dict(before=torch.zeros(0, device='cpu'), after=torch.zeros(0, device='cpu'))
+    if not len(owner): return dict(published=empty, teacher_forced=empty, missing=torch.zeros(0, dtype=torch.bool, device='cpu'))
     m = None if mask is None else mask[owner]
     chosen = torch.stack([ablation_mask(relevance[i][t], n, kind, None if objects is None else objects[i], None if mask is None else mask[i])
                           for i, t in zip(owner.tolist(), steps.tolist())])
     changed = perturb_rows(feats[owner], chosen, value, m, seed, ranges=ranges, images=owner)
-    word, rows = ids[torch.arange(len(owner)), steps + 1], torch.arange(len(owner))
+    word, rows = ids[torch.arange(len(owner), device='cpu'), steps + 1], torch.arange(len(owner), device='cpu')
     clean_keys, keys = [('clean', i) for i in owner.tolist()], Redecoder.keys(owner, chosen, value, seed)
     _, clean = redecoder(clean_keys, feats[owner], m)
     again, scores = redecoder(keys, changed, m)
-    missing = torch.tensor([captions[i].words[t] not in c.words for i, t, c in zip(owner.tolist(), steps.tolist(), again)])
+    missing = torch.tensor([captions[i].words[t] not in c.words for i, t, c in zip(owner.tolist(), steps.tolist(), again)], device='cpu')
     return dict(published=dict(before=clean[rows, word], after=scores[rows, word]),
                 teacher_forced=dict(before=redecoder.word_probs(clean_keys, feats[owner], m, ids, steps), after=redecoder.word_probs(keys, changed, m, ids, steps)),
                 missing=missing)
@@ -200,10 +200,10 @@ def perturbation_curves(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:t
     for name, most in (('morf', True), ('lerf', False)):
         rows = []
         for i, t in zip(owner.tolist(), at.tolist()):
-            valid = torch.ones(feats.shape[1], dtype=torch.bool) if mask is None else mask[i]
+            valid = torch.ones(feats.shape[1], dtype=torch.bool, device='cpu') if mask is None else mask[i]
             n = int(valid.sum())
             rows += [ablation_mask(relevance[i][t], round(k * n / steps), 'vf', valid=valid, most=most) for k in range(steps + 1)]
-        if not rows: out[name] = torch.zeros(0, steps + 1); continue
+        if not rows: out[name] = torch.zeros(0, steps + 1, device='cpu'); continue
         chosen = torch.stack(rows)
         rep = owner.repeat_interleave(steps + 1)
         m = None if mask is None else mask[rep]
@@ -226,7 +226,7 @@ def patch_mask(patches:torch.Tensor, # P relevance per patch (row-major over the
                k:int=20, size:int=128, patch:int=8) -> torch.Tensor: # S x S, True = zeroed
     "The pixels of the k most relevant patches."
     side = size // patch
-    chosen = torch.zeros(side * side, dtype=torch.bool)
+    chosen = torch.zeros(side * side, dtype=torch.bool, device='cpu')
     chosen[torch.argsort(patches.double(), descending=True, stable=True)[:k]] = True
     return chosen.reshape(side, side).repeat_interleave(patch, 0).repeat_interleave(patch, 1)
 
@@ -246,14 +246,15 @@ def pixel_ablation(model:Captioner, vocab:Vocab,
         fill = torch.stack([patch_mask(patches[j][t], k, S) for j, t in zip(o.tolist(), s.tolist())])[:, None]
         rows = {key: v[o] for key, v in inputs.items() if key != 'images'}
         m = None if mask is None else mask[o]
-        images = torch.where(fill, model.encoder.mean, inputs['images'][o])  # the mean colour: zero after normalisation
-        with torch.no_grad(): gone = model.visual(images=images, **rows)[0]
+        images = torch.where(fill, model.encoder.mean.cpu(), inputs['images'][o])  # the mean colour: zero after normalisation
+        dev = module_device(model)
+        with torch.no_grad(): gone = model.visual(**to_device(dict(images=images, **rows), dev))[0].cpu()
         before.append(word_probs(model.decoder, feats[o], m, x, s)); after.append(word_probs(model.decoder, gone, m, x, s))
         if decoding is not None:
             again = decode(model.decoder, vocab, gone, m, decoding)
             missing += [captions[j].words[t] not in c.words for j, t, c in zip(o.tolist(), s.tolist(), again)]
-    cat = lambda v: torch.cat(v) if v else torch.zeros(0)
-    return dict(before=cat(before), after=cat(after), missing=torch.tensor(missing) if decoding is not None else None)
+    cat = lambda v: torch.cat(v) if v else torch.zeros(0, device='cpu')
+    return dict(before=cat(before), after=cat(after), missing=torch.tensor(missing, device='cpu') if decoding is not None else None)
 
 # %% ../nbs/21_perturbation.ipynb #8103bcc5
 STOP_WORDS = frozenset("""a about above after again against all am an and any are as at be because been before being below between both
@@ -273,14 +274,14 @@ def word_ablation(decoder:Decoder, vocab:Vocab, feats:torch.Tensor, mask:torch.T
         for t in range(start, len(c.words)):
             drop = set((torch.argsort(lin[t, 1:t + 1].double(), descending=True, stable=True)[:k] + 1).tolist())
             kept = [ids[j] for j in range(t + 1) if j not in drop]
-            rows.append(torch.tensor(kept + [ids[t + 1]])); owner.append(i); steps.append(t); words.append(c.words[t])
-    if not rows: return dict(before=torch.zeros(0), after=torch.zeros(0), words=[])
-    owner, steps = torch.tensor(owner), torch.tensor(steps)
+            rows.append(torch.tensor(kept + [ids[t + 1]], device='cpu')); owner.append(i); steps.append(t); words.append(c.words[t])
+    if not rows: return dict(before=torch.zeros(0, device='cpu'), after=torch.zeros(0, device='cpu'), words=[])
+    owner, steps = torch.tensor(owner, device='cpu'), torch.tensor(steps, device='cpu')
     short = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=vocab.pad)
     full = encode_captions([c.words for c in captions], vocab)[owner]
     m = None if mask is None else mask[owner]
     before = word_probs(decoder, feats[owner], m, full, steps, batch_size)
-    after = word_probs(decoder, feats[owner], m, short, torch.tensor([len(r) - 2 for r in rows]), batch_size)
+    after = word_probs(decoder, feats[owner], m, short, torch.tensor([len(r) - 2 for r in rows], device='cpu'), batch_size)
     return dict(before=before, after=after, words=words)
 
 declare(Metric('word_drop', True, 'model', 'probability fall when the 3 most relevant earlier words are deleted (words 7 onwards)'))
@@ -299,11 +300,11 @@ def subset_drops(decoder:Decoder, feats:torch.Tensor, mask:torch.Tensor|None, # 
                  ranges:FeatureRange|None=None, # the data set's feature range ('max', 'noise')
                 ) -> tuple[torch.Tensor, torch.Tensor]: # subsets x N (True: perturbed), subsets x L-1 probability drops
     "The random feature subsets of `faithfulness` and the fall of every word's probability when each is perturbed."
-    valid = torch.ones(feats.shape[0], dtype=torch.bool) if mask is None else mask
+    valid = torch.ones(feats.shape[0], dtype=torch.bool, device='cpu') if mask is None else mask
     cols = valid.nonzero()[:, 0]
     size = size or max(1, round(len(cols) / 8))
     z = subset_design(len(cols), size, subsets + 1, seed)  # row 0: the clean input
-    keep = torch.ones(len(z), feats.shape[0], dtype=torch.bool); keep[:, cols] = z
+    keep = torch.ones(len(z), feats.shape[0], dtype=torch.bool, device='cpu'); keep[:, cols] = z
     p = word_logprobs(decoder, perturb(feats, keep, value, ranges, torch.Generator().manual_seed(seed), valid=valid), ids, mask, batch_size).exp()  # S x T
     return ~keep[1:], p[:1] - p[1:]
 

@@ -75,8 +75,8 @@ class ZB:
     def __call__(self, layer, x):
         z = layer(x)
         shape = (1, -1) + (1,) * (x.ndim - 2)
-        low = torch.as_tensor(self.low, dtype=x.dtype).view(shape).expand_as(x).clone().requires_grad_()
-        high = torch.as_tensor(self.high, dtype=x.dtype).view(shape).expand_as(x).clone().requires_grad_()
+        low = torch.as_tensor(self.low, dtype=x.dtype, device=x.device).view(shape).expand_as(x).clone().requires_grad_()
+        high = torch.as_tensor(self.high, dtype=x.dtype, device=x.device).view(shape).expand_as(x).clone().requires_grad_()
         w = layer.weight
         zb = apply_layer(layer, x, w, None) - apply_layer(layer, low, w.clamp(min=0), None) - apply_layer(layer, high, w.clamp(max=0), None)
         return modified(z, zb + self.eps * _sign(zb).detach()), [x, low, high]

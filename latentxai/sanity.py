@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from scipy.stats import spearmanr
 
+from .core import module_device
 from .decoders import Captioner
 from .localisation import Metric, declare
 
@@ -31,12 +32,12 @@ def randomised(model:Captioner, layers:tuple, # names of submodules of `part`, e
               ) -> Captioner:
     "A copy of the captioner with the named layers of its decoder or encoder re-initialised (seeded)."
     if part not in ('decoder', 'encoder'): raise ValueError(f"part must be 'decoder' or 'encoder', got {part!r}")
-    out = copy.deepcopy(model)
+    out = copy.deepcopy(model).cpu()  # drawn on the CPU: the same random weights on every device
     torch.manual_seed(seed)
     for name in layers:
         for m in getattr(out, part).get_submodule(name).modules():
             if hasattr(m, 'reset_parameters'): m.reset_parameters()
-    return out.eval()
+    return out.to(module_device(model)).eval()
 
 # %% ../nbs/22_sanity.ipynb #a25e8cbf
 def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
@@ -47,7 +48,7 @@ def spearman(a:torch.Tensor, b:torch.Tensor) -> float:
 
 def _gaussian(sigma:float, truncate:float=3.5) -> torch.Tensor:
     r = int(truncate * sigma + 0.5)
-    w = torch.exp(-torch.arange(-r, r + 1, dtype=torch.double) ** 2 / (2 * sigma ** 2))
+    w = torch.exp(-torch.arange(-r, r + 1, dtype=torch.double, device='cpu') ** 2 / (2 * sigma ** 2))
     return w / w.sum()
 
 def ssim(a:torch.Tensor, b:torch.Tensor, # two S x S maps

@@ -14,7 +14,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from .core import load_checkpoint, progress_bar, save_checkpoint, set_seed, rank_world
+from .core import load_checkpoint, module_device, progress_bar, resolve_device, save_checkpoint, set_seed, rank_world
 from .caption_metrics import cider
 from .data import FEATURE_PARTS, DatasetFiles, Split, Vocab, load_split, read_karpathy, read_region_features, training_vocab
 from .decoders import DECODERS, FEATURE_KINDS, Captioner, build_decoder
@@ -47,10 +47,11 @@ def encode_images(encoder:GridEncoder, images:torch.Tensor, # n x 3 x S x S uint
                   batch_size:int=128, progress:bool=True) -> torch.Tensor:
     "Latent features of uint8 images: grid cells, or RoIAlign regions over `boxes`, in batches."
     encoder.eval(); out = []
+    dev = module_device(encoder)  # computed where the encoder is, kept on the CPU
     for i in progress_bar(range(0, len(images), batch_size), desc=f'{features} features', disable=not progress, leave=False):
-        fmap = encoder(images[i:i + batch_size].float() / 255)
-        out.append(grid_features(fmap) if features == 'grid' else
-                   region_features(fmap, boxes[i:i + batch_size], encoder.image_size, None if mask is None else mask[i:i + batch_size]))
+        fmap = encoder(images[i:i + batch_size].to(dev).float() / 255)
+        out.append((grid_features(fmap) if features == 'grid' else
+                    region_features(fmap, boxes[i:i + batch_size].to(dev), encoder.image_size, None if mask is None else mask[i:i + batch_size].to(dev))).cpu())
     return torch.cat(out)
 
 def split_features(split:Split, # images ('grid', 'regions') and regions ('regions', 'bottomup') of a split, from `load_split`
@@ -65,9 +66,9 @@ def split_features(split:Split, # images ('grid', 'regions') and regions ('regio
         if encoder is None: raise ValueError(f"features={features!r} needs the grid encoder")
         boxes = split.visual('regions')['boxes'] if features == 'regions' else None
         feats = encode_images(encoder, split.images, features, boxes, split.region_mask, progress=progress)
-        mask = split.region_mask if features == 'regions' else torch.ones(feats.shape[:2], dtype=torch.bool)
-    caps = [torch.tensor(vocab.encode(s.tokens)) for r in split.records for s in r.sentences]
-    owner = torch.tensor([i for i, r in enumerate(split.records) for _ in r.sentences])
+        mask = split.region_mask if features == 'regions' else torch.ones(feats.shape[:2], dtype=torch.bool, device='cpu')
+    caps = [torch.tensor(vocab.encode(s.tokens), device='cpu') for r in split.records for s in r.sentences]
+    owner = torch.tensor([i for i, r in enumerate(split.records) for _ in r.sentences], device='cpu')
     return SplitData(split, feats, mask, caps, owner)
 
 # %% ../nbs/07_training.ipynb #87fe5cbb
@@ -95,7 +96,7 @@ def length_batches(order:torch.Tensor, # caption indices in a shuffled order
         part = order[i:i + batch_size * pool]
         part = part[torch.argsort(lengths[part], stable=True)]
         batches += list(part.split(batch_size))
-    return [batches[k] for k in torch.randperm(len(batches), generator=generator)]
+    return [batches[k] for k in torch.randperm(len(batches), generator=generator, device='cpu')]
 
 def validate(captioner:Captioner, vocab:Vocab, val:SplitData, method:str='greedy') -> float:
     "Corpus CIDEr of the captions the decoder generates for the validation images."
@@ -112,9 +113,9 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
                     progress:bool=True,
                     extra:dict|None=None, # more plain values to store in the checkpoint (e.g. the training config)
                    ) -> list[dict]:
-    "Train with cross-entropy, keep the epoch with the best validation CIDEr; returns the history per epoch."
+    "Train with cross-entropy where the captioner is, keep the epoch with the best validation CIDEr; returns the history per epoch."
     rank, world = rank_world()
-    decoder = captioner.decoder
+    decoder, dev = captioner.decoder, module_device(captioner)
     set_seed(seed)
     opt = torch.optim.Adam(decoder.parameters(), lr=lr)
     steps_per_epoch = len(train.captions) // world // batch_size + bool(len(train.captions) // world % batch_size)
@@ -127,19 +128,19 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
         history, start, best_state = ckpt['history'], len(ckpt['history']), ckpt['state_dict']
         best = max(h['val_CIDEr'] for h in history)
     model = DistributedDataParallel(decoder) if world > 1 else decoder
-    lengths = torch.tensor([len(c) for c in train.captions])
+    lengths = torch.tensor([len(c) for c in train.captions], device='cpu')
     for epoch in range(start, epochs):
         decoder.train(); t0 = time.time()
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
-        order = torch.randperm(len(train.captions), generator=g)
+        order = torch.randperm(len(train.captions), generator=g, device='cpu')
         order = order[:len(order) - len(order) % world][rank::world]
         total, count = 0., 0
         bar = progress_bar(length_batches(order, lengths, batch_size, g), desc=f'{decoder.kind}/{captioner.features} epoch {epoch + 1}/{epochs}',
                    disable=not progress or rank > 0, leave=False)
         for idx in bar:
-            caps = _pad([train.captions[j] for j in idx])
+            caps = _pad([train.captions[j] for j in idx]).to(dev)
             img = train.caption_image[idx]
-            loss = caption_loss(model(train.feats[img], caps, train.mask[img]).logits, caps, vocab.pad)
+            loss = caption_loss(model(train.feats[img].to(dev), caps, train.mask[img].to(dev)).logits, caps, vocab.pad)
             opt.zero_grad(); loss.backward()
             torch.nn.utils.clip_grad_norm_(decoder.parameters(), clip)
             opt.step(); sched.step()
@@ -149,7 +150,7 @@ def train_captioner(captioner:Captioner, # its decoder is trained; the encoder i
         if rank == 0:
             row['val_CIDEr'] = validate(captioner, vocab, val)
             row['seconds'] = time.time() - t0
-            if row['val_CIDEr'] > best: best, best_state = row['val_CIDEr'], {k: v.clone() for k, v in captioner.state_dict().items()}
+            if row['val_CIDEr'] > best: best, best_state = row['val_CIDEr'], {k: v.detach().cpu().clone() for k, v in captioner.state_dict().items()}
             history.append(row)
             save_checkpoint(checkpoint, 'captioner', captioner.config, best_state, vocab.itos, history=history,
                             last_state_dict=captioner.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(), **(extra or {}))
@@ -172,15 +173,16 @@ def ensure_encoder(path:str|Path, # the encoder checkpoint (reused if its config
                    images:torch.Tensor, labels:torch.Tensor, # training images (uint8) and multi-hot labels
                    val:tuple|None=None, # (images, labels) for the reported accuracy
                    epochs:int=3, seed:int=0, layers=None, progress:bool=True,
+                   device:str|torch.device|None='cpu', # where it trains and is returned (None: CUDA when available)
                   ) -> tuple[GridEncoder, list[dict], bool]:
     "The pretrained grid encoder at `path`, trained first if missing or trained differently; and whether it was trained now."
     config = dict(epochs=epochs, seed=seed, n_images=len(images), n_labels=labels.shape[1], layers=list(layers or BENCHMARK_LAYERS))
     path = Path(path)
     if path.exists():
         encoder, ckpt = GridEncoder.load(path)
-        if ckpt.get('train_config') == config: return encoder, ckpt['history'], False
+        if ckpt.get('train_config') == config: return encoder.to(resolve_device(device)), ckpt['history'], False
     torch.manual_seed(seed)
-    encoder = GridEncoder(layers or BENCHMARK_LAYERS, image_size=images.shape[-1])
+    encoder = GridEncoder(layers or BENCHMARK_LAYERS, image_size=images.shape[-1]).to(resolve_device(device))  # initialised on the CPU
     history = pretrain_encoder(encoder, images, labels, epochs, seed=seed, val=val, progress=progress)
     encoder.save(path, history=history, train_config=config)
     return encoder, history, True
@@ -192,6 +194,7 @@ def ensure_captioner(path:str|Path, # the captioner checkpoint (reused, resumed 
                      epochs:int=3, batch_size:int=100, lr:float=2e-3, seed:int=0,
                      decoder_options:dict|None=None, # embed_dim, hidden_dim, att_dim, dropout
                      progress:bool=True,
+                     device:str|torch.device|None='cpu', # where it trains and is returned (None: CUDA when available)
                     ) -> tuple[Captioner, list[dict], float]:
     "A trained captioner (best validation epoch), its history, and the seconds spent training it now (0 if reused)."
     config = dict(batch_size=batch_size, lr=lr, seed=seed, n_train=len(train.records), n_val=len(val.records),
@@ -205,10 +208,10 @@ def ensure_captioner(path:str|Path, # the captioner checkpoint (reused, resumed 
         resume = ckpt.get('train_config') == config
         if resume and len(ckpt['history']) >= epochs:
             captioner, ckpt = Captioner.load(path, decoder, features, vocab.itos)
-            return captioner, ckpt['history'], 0.
+            return captioner.to(resolve_device(device)), ckpt['history'], 0.
     set_seed(seed)
     dec = build_decoder(dict(kind=decoder, vocab_size=len(vocab), feat_dim=train.feats.shape[-1], **(decoder_options or {})))
-    captioner = Captioner(dec, features, encoder)
+    captioner = Captioner(dec, features, encoder).to(resolve_device(device))  # initialised on the CPU: the same first weights on every device
     if not resume and path.exists(): path.unlink()
     t0 = time.time()
     history = train_captioner(captioner, vocab, train, val, path, epochs, batch_size, lr, seed=seed, resume=resume,
@@ -245,10 +248,10 @@ def write_detector_features(encoder:GridEncoder, # the frozen CNN (the detector'
         chosen = [r for r in records if r.split == split]
         for i in progress_bar(range(0, len(chosen), batch_size), desc=f'detector features ({split})', disable=not progress, leave=False):
             props = [read_region_features(files.features/f'{r.stem}.npz') for r in chosen[i:i + batch_size]]
-            fmap = encoder(images[i:i + batch_size].float() / 255)
+            fmap = encoder(images[i:i + batch_size].to(module_device(encoder)).float() / 255)
             for j, (r, a) in enumerate(zip(chosen[i:i + batch_size], props)):
-                feat = roi_align(fmap[j:j + 1], torch.from_numpy(a['boxes'])[None], encoder.image_size)[0]
-                save_npz(out/f'{r.stem}.npz', feat=feat.numpy().astype(np.float32), **{k: v for k, v in a.items() if k != 'feat'})
+                feat = roi_align(fmap[j:j + 1], torch.from_numpy(a['boxes'])[None].to(fmap.device), encoder.image_size)[0]
+                save_npz(out/f'{r.stem}.npz', feat=feat.cpu().numpy().astype(np.float32), **{k: v for k, v in a.items() if k != 'feat'})
     (out/DETECTOR_MARKER).write_text(json.dumps(dict(encoder=parameter_checksum(encoder), images=len(records))))
     return out
 
@@ -267,22 +270,25 @@ def main(argv=None):
     p.add_argument('--lr', type=float, default=2e-3); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--min-count', type=int, default=1); p.add_argument('--n-train', type=int, default=None)
     p.add_argument('--n-val', type=int, default=None); p.add_argument('--hidden-dim', type=int, default=256)
+    p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: CUDA when available; under torchrun each process takes the GPU of its LOCAL_RANK)")
     a = p.parse_args(argv)
     if a.data: files = DatasetFiles.benchmark(a.data)
     elif a.captions: files = DatasetFiles(Path(a.captions), Path(a.images) if a.images else None, Path(a.features_dir) if a.features_dir else None)
     else: p.error('give --data (a benchmark folder) or --captions with --images / --features-dir')
     distributed = int(os.environ.get('WORLD_SIZE', 1)) > 1
-    if distributed: dist.init_process_group('gloo')
+    device = resolve_device(a.device)
+    if device.type == 'cuda' and distributed: device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(device)
+    if distributed: dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
     try:
         rank, world = rank_world()
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
         vocab = training_vocab(files, a.min_count)
-        encoder = GridEncoder.load(a.encoder)[0] if a.encoder else None
+        encoder = GridEncoder.load(a.encoder)[0].to(device) if a.encoder else None
         train, val = (split_features(load_split(files, name, n, FEATURE_PARTS[a.features], progress=rank == 0), vocab, a.features, encoder, progress=rank == 0)
                       for name, n in (('train', a.n_train), ('val', a.n_val)))
         torch.manual_seed(a.seed)  # the same initial weights on every process
         decoder = build_decoder(dict(kind=a.decoder, vocab_size=len(vocab), feat_dim=train.feats.shape[-1], hidden_dim=a.hidden_dim))
-        captioner = Captioner(decoder, a.features, encoder)
+        captioner = Captioner(decoder, a.features, encoder).to(device)
         hist = train_captioner(captioner, vocab, train, val, a.out, a.epochs, a.batch_size, a.lr, seed=a.seed, progress=rank == 0)
         print(f"rank {rank}/{world}: {len(hist)} epochs, last loss {hist[-1]['loss']:.4f}, parameters after each epoch "
               f"{' '.join(h['parameters'] for h in hist)}, selected {parameter_checksum(decoder)}", flush=True)

@@ -42,6 +42,13 @@ def test_method_contract(method, decoder, features):
     torch.testing.assert_close(one.logits, ex[1].logits, atol=1e-5, rtol=1e-4)
     # deterministic
     assert torch.equal(explain(model, CAPTIONS, vocab, method, **inputs, **_options(method, N, 2))[0].visual, ex[0].visual)
+    # computed where the model is: under another default device, the same numbers, on the CPU (see test_device.py)
+    opts = _options(method, N, 2)
+    with torch.device('meta'): elsewhere = explain(model, CAPTIONS, vocab, method, **inputs, **opts)
+    for a, b in zip(ex, elsewhere):
+        for field in ('visual', 'linguistic', 'pixels', 'heatmap', 'logits', 'probs'):
+            x, y = getattr(a, field), getattr(b, field)
+            assert (x is None and y is None) or (y.device == torch.device('cpu') and torch.equal(x, y)), field
     # the same relevance over the features whether the captioner computes them or is given them
     if features != 'bottomup':
         with torch.no_grad(): feats, mask = model.visual(**inputs)
