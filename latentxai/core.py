@@ -38,7 +38,6 @@ def set_seed(seed:int): # the seed for Python's, NumPy's and PyTorch's generator
 
 PORTABLE_ENV = {'ATEN_CPU_CAPABILITY': 'avx2', 'MKL_CBWR': 'AVX2,STRICT', 'ONEDNN_MAX_CPU_ISA': 'AVX2', 'OMP_NUM_THREADS': '2'}
 
-
 # %% ../nbs/00_core.ipynb #57d60dc9
 def resolve_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1' ...; None: CUDA when available, else the CPU
                   ) -> torch.device:
