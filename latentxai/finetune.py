@@ -168,7 +168,7 @@ def finetune_captioner(captioner:Captioner, # fine-tuned in place (its decoder; 
     set_seed(seed)
     g = torch.Generator().manual_seed(seed)
     images = torch.randperm(len(train.records), generator=g, device='cpu')[:n_images]
-    stop = stop_word_mask(vocab)
+    stop = stop_word_mask(vocab).to(dev)  # once, where the steps run
     captions = mode in ('ce', 'lrp_ce')  # batches of captions, not of images
     reward = None if captions else CiderD(train.references())
     opt = torch.optim.Adam(decoder.parameters(), lr=lr)

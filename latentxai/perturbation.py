@@ -239,15 +239,14 @@ def pixel_ablation(model:Captioner, vocab:Vocab,
     "Fill each word's k most relevant patches with the mean colour, re-encode, and score the word before (clean features) and after."
     if model.encoder is None: raise ValueError(f"pixel ablation re-encodes the image, and a {model.features} captioner has no CNN: its features come from files")
     owner, ids, steps = caption_rows(captions, vocab, positions)
-    S = inputs['images'].shape[-1]
+    S, dev, mean = inputs['images'].shape[-1], module_device(model), model.encoder.mean.cpu()
     before, after, missing = [], [], []
     for i in range(0, len(owner), batch_size):
         o, s, x = owner[i:i + batch_size], steps[i:i + batch_size], ids[i:i + batch_size]
         fill = torch.stack([patch_mask(patches[j][t], k, S) for j, t in zip(o.tolist(), s.tolist())])[:, None]
         rows = {key: v[o] for key, v in inputs.items() if key != 'images'}
         m = None if mask is None else mask[o]
-        images = torch.where(fill, model.encoder.mean.cpu(), inputs['images'][o])  # the mean colour: zero after normalisation
-        dev = module_device(model)
+        images = torch.where(fill, mean, inputs['images'][o])  # the mean colour: zero after normalisation
         with torch.no_grad(): gone = model.visual(**to_device(dict(images=images, **rows), dev))[0].cpu()
         before.append(word_probs(model.decoder, feats[o], m, x, s)); after.append(word_probs(model.decoder, gone, m, x, s))
         if decoding is not None:
